@@ -1,0 +1,750 @@
+import {
+  type CountByOptions,
+  Cursor,
+  type Dictionary,
+  type EntityData,
+  type EntityKey,
+  type EntityMetadata,
+  type FilterQuery,
+  type FindByCursorOptions,
+  type FindOptions,
+  type Loaded,
+  type NativeInsertUpdateOptions,
+  type Primary,
+  type RequiredEntityData,
+  type StreamOptions,
+  type UpsertManyOptions,
+  Utils,
+  type WithUsingOptions,
+  helper,
+  raw,
+} from '@mikro-orm/core';
+import { type SqlEntityManager, SqlEntityRepository } from '@mikro-orm/sql';
+import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
+import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
+import { type ColumnProperty, assertKnownFilterFields, columnOf, isOwnColumn, singlePrimaryKey } from './entity-fields.js';
+import { InvalidArgumentError } from './errors/invalid-argument-error.js';
+import { InvalidCursorError } from './errors/invalid-cursor-error.js';
+import { UnsupportedOperationError } from './errors/unsupported-operation-error.js';
+import { withPrimaryKeyTieBreaker } from './pagination/order-by.js';
+import type { Page } from './pagination/page.js';
+
+/** Options of {@link BaseRepository.findPage}: MikroORM's find options plus the page to read. */
+export type FindPageOptions<T extends object, Hint extends string = never> = Omit<
+  FindOptions<T, Hint>,
+  'limit' | 'offset' | 'orderBy'
+> & {
+  where?: FilterQuery<T>;
+  orderBy?: FindOptions<T>['orderBy'];
+  /** 1-based page number. @default 1 */
+  page?: number;
+  /** Rows per page, capped by the repository's `maxPerPage`. @default the repository's `defaultPerPage` */
+  perPage?: number;
+};
+
+/** Options shared by the chunked bulk operations. */
+export interface BulkOptions {
+  /** Rows (or ids) per statement; lowered automatically to fit the database's parameter limit. @default 5000 */
+  chunkSize?: number;
+}
+
+/**
+ * Options of {@link BaseRepository.upsertMany}. MikroORM's own names (`onConflictFields`,
+ * `onConflictAction`, `onConflictMergeFields`, `onConflictExcludeFields`, `batchSize`) are accepted too.
+ */
+export interface BulkUpsertOptions<T> extends BulkOptions {
+  /** The unique columns a new row may collide on. @default the primary key */
+  onConflict?: EntityKey<T>[];
+  /** What a colliding row does: `'merge'` updates it, `'ignore'` keeps the existing row. @default 'merge' */
+  action?: 'merge' | 'ignore';
+  /** The columns a merge updates. @default every written column outside the conflict target */
+  merge?: EntityKey<T>[];
+}
+
+/** One aggregate of {@link BaseRepository.aggregate}: `{ count: '*' }`, `{ sum: 'total' }`... */
+export type AggregateMetric<T> =
+  | { count: '*' | EntityKey<T> }
+  | { countDistinct: EntityKey<T> }
+  | { sum: EntityKey<T> }
+  | { avg: EntityKey<T> }
+  | { min: EntityKey<T> }
+  | { max: EntityKey<T> };
+
+/** Options of {@link BaseRepository.aggregate}. */
+export interface AggregateOptions<T, M extends Record<string, AggregateMetric<T>>, G extends EntityKey<T> = never> {
+  where?: FilterQuery<T>;
+  groupBy?: G | G[];
+  metrics: M;
+}
+
+/** A row of {@link BaseRepository.aggregate}: one number per metric, plus the group values. */
+export type AggregateRow<T, M, G extends EntityKey<T>> = { [K in keyof M]: number | null } & { [K in G]: unknown };
+
+/** Options of {@link BaseRepository.stream} in its `stream(where, options)` form. */
+export type KeysetStreamOptions<T extends object, Hint extends string = never> = Omit<
+  FindOptions<T, Hint>,
+  'limit' | 'offset' | 'disableIdentityMap'
+> & {
+  /** Rows read per query. @default 1000 */
+  batchSize?: number;
+};
+
+/** What the shared write path takes: upsert options plus MikroORM's `schema` and `onConflictExcludeFields`. */
+type WriteOptions<T> = BulkUpsertOptions<T> & { schema?: string; excludeFromMerge?: readonly string[] };
+
+const AGGREGATES = ['count', 'countDistinct', 'sum', 'avg', 'min', 'max'] as const;
+
+/**
+ * The repository Stratum apps extend: MikroORM's `SqlEntityRepository` plus offset and keyset
+ * pagination, chunked bulk writes that run in one transaction, bounded-memory streaming and
+ * one-query aggregates. Works on PostgreSQL and SQLite; reads may go to a read replica, writes never do.
+ *
+ * @example
+ * ```ts
+ * @Entity({ repository: () => TrackRepository })
+ * class Track { [EntityRepositoryType]?: TrackRepository; ... }
+ *
+ * class TrackRepository extends BaseRepository<Track> {
+ *   protected override readonly maxPerPage = 200;
+ * }
+ *
+ * const tracks = em.getRepository(Track);
+ * const page = await tracks.findPage({ where: { genre: 1 }, orderBy: { name: 'asc' }, page: 2, perPage: 50 });
+ * const ids = await tracks.insertMany(rows, { chunkSize: 2000 });
+ * ```
+ */
+export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
+  /** Largest page `findPage`/`findByCursor` return; a larger `perPage`/`first`/`last` is capped to it. */
+  protected readonly maxPerPage: number = 100;
+  /** Page size when none is given. */
+  protected readonly defaultPerPage: number = 20;
+  /** Rows per bulk statement when none is given (before the database's parameter limit lowers it). */
+  protected readonly defaultChunkSize: number = 5000;
+
+  /** The entity's metadata, as discovered by MikroORM. */
+  protected get meta(): EntityMetadata<T> {
+    return this.getEntityManager().getMetadata().get(this.entityName);
+  }
+
+  /**
+   * Offset pagination: the rows of one page plus the total, in a deterministic order (the primary
+   * key breaks ties, so pages never overlap or skip rows).
+   *
+   * @example
+   * ```ts
+   * const page = await tracks.findPage({ where: { album: 1 }, orderBy: { name: 'asc' }, page: 1, perPage: 10 });
+   * // { items: [...10 tracks], total: 10, page: 1, perPage: 10, pages: 1, hasNext: false, hasPrev: false }
+   * ```
+   */
+  async findPage<Hint extends string = never>(options: FindPageOptions<T, Hint> = {}): Promise<Page<Loaded<T, Hint>>> {
+    const { where = {} as FilterQuery<T>, orderBy, page = 1, perPage = this.defaultPerPage, ...findOptions } = options;
+    assertPositiveInteger('page', page);
+    const limit = Math.min(assertPositiveInteger('perPage', perPage), this.maxPerPage);
+    assertKnownFilterFields(this.meta, where);
+    const [items, total] = await this.getEntityManager().findAndCount(this.entityName, where as never, {
+      ...(findOptions as FindOptions<T, Hint>),
+      orderBy: withPrimaryKeyTieBreaker(this.meta, orderBy) as FindOptions<T>['orderBy'],
+      limit,
+      offset: (page - 1) * limit,
+    });
+    const pages = Math.ceil(total / limit);
+    return { items: items as Loaded<T, Hint>[], total, page, perPage: limit, pages, hasNext: page < pages, hasPrev: page > 1 };
+  }
+
+  /**
+   * Keyset (cursor) pagination on MikroORM's `findByCursor`, made safe: the primary key is added as
+   * the last tie-breaker (rows with equal sort values are never skipped or repeated), `first`/`last`
+   * are validated and capped by `maxPerPage`, and a malformed cursor is an `InvalidCursorError`
+   * before any query runs. Cursors are opaque strings; go back with `last` + `before`.
+   *
+   * @example
+   * ```ts
+   * const first = await tracks.findByCursor({ orderBy: { milliseconds: 'desc' }, first: 20 });
+   * const next = await tracks.findByCursor({ orderBy: { milliseconds: 'desc' }, first: 20, after: first.endCursor! });
+   * const back = await tracks.findByCursor({ orderBy: { milliseconds: 'desc' }, last: 20, before: next.startCursor! });
+   * ```
+   */
+  override async findByCursor<
+    Hint extends string = never,
+    Fields extends string = never,
+    Excludes extends string = never,
+    IncludeCount extends boolean = true,
+    Using extends string = never,
+  >(
+    options: WithUsingOptions<FindByCursorOptions<T, Hint, Fields, Excludes, IncludeCount>, T, Using> = {} as never,
+  ): Promise<Cursor<T, Hint, Fields, Excludes, IncludeCount>> {
+    const { first, last, after, before } = options;
+    if (first !== undefined && last !== undefined) {
+      throw new InvalidArgumentError('first/last', 'only one of them (first to go forward, last to go back)', { first, last });
+    }
+    if (after !== undefined && before !== undefined) {
+      throw new InvalidArgumentError('after/before', 'only one of them', { after, before });
+    }
+    assertKnownFilterFields(this.meta, options.where);
+    const orderBy = withPrimaryKeyTieBreaker(this.meta, options.orderBy);
+    const width = Cursor.getDefinition(this.meta, orderBy as never).length;
+    const page: Dictionary = {};
+    if (last !== undefined || (before !== undefined && first === undefined)) {
+      page.last = Math.min(assertPositiveInteger('last', last ?? this.defaultPerPage), this.maxPerPage);
+    } else {
+      page.first = Math.min(assertPositiveInteger('first', first ?? this.defaultPerPage), this.maxPerPage);
+    }
+    if (after !== undefined) {
+      page.after = assertCursor('after', after, width);
+    }
+    if (before !== undefined) {
+      page.before = assertCursor('before', before, width);
+    }
+    return super.findByCursor({ ...options, orderBy, ...page } as never);
+  }
+
+  /**
+   * Loads entities by primary key, in the order of `ids`; an id with no row gives `null`.
+   * Repeated ids give the same instance (MikroORM's identity map).
+   *
+   * @example
+   * ```ts
+   * const [a, missing, b] = await tracks.findByIds([3, 999999, 1]); // a.id === 3, missing === null, b.id === 1
+   * ```
+   */
+  async findByIds<Hint extends string = never>(
+    ids: readonly Primary<T>[],
+    options: Omit<FindOptions<T, Hint>, 'limit' | 'offset'> = {},
+  ): Promise<(Loaded<T, Hint> | null)[]> {
+    if (!Array.isArray(ids)) {
+      throw new InvalidArgumentError('ids', 'an array of primary keys', ids);
+    }
+    const unique = [...new Map(ids.map(id => [primaryKeyHash(id), id])).values()];
+    const found = new Map<string, Loaded<T, Hint>>();
+    for (const part of chunk(unique, 1000)) {
+      const entities = await this.getEntityManager().find(this.entityName, part as never, options as FindOptions<T, Hint>);
+      for (const entity of entities) {
+        found.set(helper(entity).getSerializedPrimaryKey(), entity);
+      }
+    }
+    return ids.map(id => found.get(primaryKeyHash(id)) ?? null);
+  }
+
+  /**
+   * Inserts rows in chunks, one multi-row statement with bound parameters per chunk, all in one
+   * transaction (all or nothing), and returns the primary keys in input order. Rows are plain data
+   * (relations as entities, references or primary keys) or entity instances; they are written as
+   * given: no lifecycle hook runs and the identity map is untouched (MikroORM's `insertMany` contract).
+   *
+   * @example
+   * ```ts
+   * const ids = await invoiceLines.insertMany(
+   *   [{ invoice: 1, track: 2, unitPrice: 0.99, quantity: 1 }, { invoice: 1, track: 3, unitPrice: 0.99, quantity: 2 }],
+   *   { chunkSize: 5000 },
+   * ); // [2241, 2242]
+   * ```
+   * ```sql
+   * -- SQLite: insert into "invoice_line" ("invoice_id", "track_id", ...) values (?, ?, ...), (?, ?, ...) returning "id"
+   * -- PostgreSQL: insert into "invoice_line" (...) select * from unnest($1::int[], $2::int[], ...) returning "id"
+   * ```
+   */
+  override async insertMany(
+    rows: T[] | RequiredEntityData<T>[] | EntityData<T>[],
+    options: NativeInsertUpdateOptions<T> & BulkOptions = {},
+  ): Promise<Primary<T>[]> {
+    const written = await this.writeRows(rows, options, 'insertMany');
+    return written.map(row => this.primaryKeyOf(row));
+  }
+
+  /**
+   * Inserts rows, or updates the existing row when one collides on `onConflict` (`insert ... on
+   * conflict ... do update`), in chunks inside one transaction, and returns the written rows as
+   * managed entities in input order, like MikroORM's `upsertMany` (with `action: 'ignore'`, rows
+   * that collided are not returned).
+   *
+   * @example
+   * ```ts
+   * const [ada] = await customers.upsertMany([{ id: 1, email: 'ada@example.com', firstName: 'Ada', lastName: 'L.' }], {
+   *   onConflict: ['id'],
+   *   merge: ['email'],
+   * });
+   * ```
+   */
+  override async upsertMany(
+    rows: T[] | EntityData<T>[] = [],
+    options: UpsertManyOptions<T> & BulkUpsertOptions<T> = {},
+  ): Promise<T[]> {
+    const written = await this.writeRows(rows, normalizeUpsertOptions(options), 'upsertMany');
+    const em = this.getEntityManager();
+    return written.map(row => em.map(this.entityName, row as never) as T);
+  }
+
+  /**
+   * Updates rows in chunks inside one transaction, and returns how many rows changed. Two forms:
+   * `updateMany(ids, values)` sets the same values on every listed id; `updateMany(rows)` gives each
+   * row its own values (every row carries its primary key).
+   *
+   * @example
+   * ```ts
+   * await tracks.updateMany([1, 2, 3], { unitPrice: 1.29 });
+   * await tracks.updateMany([{ id: 1, name: 'Intro' }, { id: 2, name: 'Outro' }]);
+   * ```
+   */
+  async updateMany(ids: readonly Primary<T>[], values: EntityData<T>, options?: BulkOptions): Promise<number>;
+  async updateMany(rows: readonly EntityData<T>[], options?: BulkOptions): Promise<number>;
+  async updateMany(
+    idsOrRows: readonly unknown[],
+    valuesOrOptions?: EntityData<T> | BulkOptions,
+    maybeOptions: BulkOptions = {},
+  ): Promise<number> {
+    if (!Array.isArray(idsOrRows)) {
+      throw new InvalidArgumentError('updateMany()', 'given an array of ids or an array of rows', idsOrRows);
+    }
+    const perRow = idsOrRows.length > 0 && Utils.isPlainObject(idsOrRows[0]);
+    if (perRow) {
+      return this.updateRows(idsOrRows as EntityData<T>[], (valuesOrOptions as BulkOptions) ?? {});
+    }
+    if (!Utils.isPlainObject(valuesOrOptions)) {
+      throw new InvalidArgumentError('updateMany(ids, values) values', 'an object of property values', valuesOrOptions);
+    }
+    return this.updateSame(idsOrRows as Primary<T>[], valuesOrOptions as EntityData<T>, maybeOptions);
+  }
+
+  /**
+   * Deletes by a list of primary keys (chunked, one transaction) or by a filter (one statement), and
+   * returns how many rows were deleted.
+   *
+   * @example
+   * ```ts
+   * await invoiceLines.deleteMany([2241, 2242]);
+   * await invoiceLines.deleteMany({ invoice: { $in: [1, 2] } });
+   * ```
+   */
+  async deleteMany(idsOrWhere: readonly Primary<T>[] | FilterQuery<T>, options: BulkOptions = {}): Promise<number> {
+    const em = this.getEntityManager();
+    if (!Array.isArray(idsOrWhere)) {
+      if (!Utils.isPlainObject(idsOrWhere) || Object.keys(idsOrWhere).length === 0) {
+        throw new InvalidArgumentError(
+          'deleteMany() filter',
+          'an array of ids or a non-empty filter (use nativeDelete({}) to delete every row on purpose)',
+          idsOrWhere,
+        );
+      }
+      assertKnownFilterFields(this.meta, idsOrWhere);
+      return em.nativeDelete(this.entityName, idsOrWhere as never);
+    }
+    const meta = this.meta;
+    const key = singlePrimaryKey(meta, 'deleteMany(ids)');
+    const chunkSize = this.chunkSize(options);
+    if (idsOrWhere.length === 0) {
+      return 0;
+    }
+    return em.transactional(async trx => {
+      const dialect = await bulkDialectOf(trx);
+      const keyColumn = bulkColumn(trx, key.prop, key.column);
+      const ids = idsOrWhere.map(id => toDatabaseValue(trx, dialect, key.prop, id));
+      let deleted = 0;
+      for (const part of chunk(ids, dialect.idsPerStatement(0, chunkSize))) {
+        deleted += (await executeStatement(trx, dialect.deleteIds(tableOf(trx, meta), keyColumn, part))).affected;
+      }
+      return deleted;
+    });
+  }
+
+  /**
+   * Iterates over every matching row with bounded memory: it reads `batchSize` rows per query in
+   * keyset order (the primary key by default, or `orderBy` with the primary key as tie-breaker; never
+   * an offset) and yields detached entities. They never enter the identity map, so memory stays flat
+   * however many rows there are; changing them persists nothing (use `updateMany`, or load into a fork).
+   * Also accepts MikroORM's own `stream({ where, populate, chunkSize, ... })` call shape.
+   *
+   * @example
+   * ```ts
+   * let revenue = 0;
+   * for await (const line of invoiceLines.stream({ quantity: { $gt: 0 } }, { batchSize: 2000 })) {
+   *   revenue += line.unitPrice * line.quantity;
+   * }
+   * ```
+   */
+  override stream<
+    Hint extends string = never,
+    Fields extends string = never,
+    Excludes extends string = never,
+    Using extends string = never,
+  >(options?: WithUsingOptions<StreamOptions<T, Hint, Fields, Excludes>, T, Using>): AsyncIterableIterator<Loaded<T, Hint, Fields, Excludes>>;
+  override stream<Hint extends string = never>(
+    where: FilterQuery<T>,
+    options?: KeysetStreamOptions<T, Hint>,
+  ): AsyncIterableIterator<Loaded<T, Hint>>;
+  override async *stream(whereOrOptions?: unknown, maybeOptions?: KeysetStreamOptions<T, any>): AsyncIterableIterator<any> {
+    let where = whereOrOptions ?? {};
+    let options: Dictionary = maybeOptions ?? {};
+    if (maybeOptions === undefined && this.isOptionsObject(whereOrOptions)) {
+      const { where: filter = {}, chunkSize, ...rest } = whereOrOptions as Dictionary;
+      where = filter;
+      options = { ...rest, batchSize: rest.batchSize ?? chunkSize };
+    }
+    const { batchSize = 1000, orderBy, ...findOptions } = options;
+    assertPositiveInteger('batchSize', batchSize);
+    assertKnownFilterFields(this.meta, where);
+    const order = withPrimaryKeyTieBreaker(this.meta, orderBy);
+    const em = this.getEntityManager();
+    let after: string | undefined;
+    while (true) {
+      const batch: Cursor<T, any, any, any, false> = await em.findByCursor(this.entityName, {
+        ...findOptions,
+        where: where as never,
+        orderBy: order as never,
+        first: batchSize,
+        ...(after === undefined ? {} : { after }),
+        includeCount: false,
+        disableIdentityMap: true,
+      });
+      yield* batch.items;
+      if (!batch.hasNextPage || batch.endCursor === null) {
+        return;
+      }
+      after = batch.endCursor;
+    }
+  }
+
+  /**
+   * Counts rows per value of one or more fields in one grouped query (MikroORM's `countBy`, after
+   * checking the field names). The second argument is a filter, or MikroORM's `{ where, ... }` options.
+   *
+   * @example
+   * ```ts
+   * const perGenre = await tracks.countBy('genre'); // { '1': 1297, '7': 579, ... }
+   * const cheapPerGenre = await tracks.countBy('genre', { unitPrice: { $lt: 1 } });
+   * ```
+   */
+  override async countBy(
+    groupBy: EntityKey<T> | readonly EntityKey<T>[],
+    whereOrOptions: FilterQuery<T> | CountByOptions<T> = {},
+  ): Promise<Dictionary<number>> {
+    for (const field of Array.isArray(groupBy) ? groupBy : [groupBy]) {
+      columnOf(this.meta, field as string, 'countBy');
+    }
+    const options = (this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }) as CountByOptions<T>;
+    assertKnownFilterFields(this.meta, options.where);
+    return super.countBy(groupBy, options);
+  }
+
+  /**
+   * Answers several "how many / how much" questions in ONE query, optionally grouped: counts,
+   * distinct counts, sums, averages, minimum and maximum. Numbers come back as JS numbers.
+   *
+   * @example
+   * ```ts
+   * // one query instead of three: how many invoices, how much revenue, the biggest one — per country
+   * const rows = await invoices.aggregate({
+   *   groupBy: 'billingCountry',
+   *   metrics: { invoices: { count: '*' }, revenue: { sum: 'total' }, biggest: { max: 'total' } },
+   * });
+   * ```
+   * ```sql
+   * select e0.billing_country as "billingCountry", count(*) as "invoices", sum(e0.total) as "revenue",
+   *   max(e0.total) as "biggest" from invoice as e0 group by e0.billing_country
+   * ```
+   */
+  async aggregate<M extends Record<string, AggregateMetric<T>>, G extends EntityKey<T> = never>(
+    options: AggregateOptions<T, M, G>,
+  ): Promise<AggregateRow<T, M, G>[]> {
+    const { where = {} as FilterQuery<T>, groupBy, metrics } = options;
+    const meta = this.meta;
+    const platform = this.getEntityManager().getPlatform();
+    const q = (id: string) => platform.quoteIdentifier(id);
+    const groups = (groupBy === undefined ? [] : Array.isArray(groupBy) ? groupBy : [groupBy]).map(field => ({
+      field,
+      ...columnOf(meta, field, 'groupBy'),
+    }));
+    if (!Utils.isPlainObject(metrics) || Object.keys(metrics).length === 0) {
+      throw new InvalidArgumentError('metrics', "a non-empty object such as { n: { count: '*' } }", metrics);
+    }
+    const selects = groups.map(g => raw(`${q('e0')}.${q(g.column)} as ${q(g.field)}`));
+    const numeric = new Set<string>();
+    for (const [alias, metric] of Object.entries(metrics)) {
+      const [fn, field] = parseMetric(alias, metric);
+      const column = field === '*' ? '*' : `${q('e0')}.${q(columnOf(meta, field, `metrics.${alias}`).column)}`;
+      const expression = fn === 'countDistinct' ? `count(distinct ${column})` : `${fn}(${column})`;
+      selects.push(raw(`${expression} as ${q(alias)}`));
+      if (fn === 'count' || fn === 'countDistinct' || fn === 'sum' || fn === 'avg' || isNumericField(meta, field)) {
+        numeric.add(alias);
+      }
+    }
+    assertKnownFilterFields(meta, where);
+    const qb = this.getEntityManager().createQueryBuilder(this.entityName, 'e0').select(selects as never).where(where as never);
+    if (groups.length > 0) {
+      const columns = groups.map(g => raw(`${q('e0')}.${q(g.column)}`));
+      qb.groupBy(columns as never).orderBy(columns.map(column => ({ [column as never]: 'asc' })) as never);
+    }
+    const rows = await qb.execute<Dictionary[]>('all', false);
+    for (const row of rows) {
+      for (const alias of numeric) {
+        row[alias] = row[alias] == null ? null : Number(row[alias]);
+      }
+    }
+    return rows as AggregateRow<T, M, G>[];
+  }
+
+  /**
+   * The write path shared by `insertMany` and `upsertMany`: chunks sized to the database's limits,
+   * one statement each, all inside one transaction (a savepoint when one is already open).
+   * Returns the rows the statements returned (the primary key, or every column for upserts).
+   */
+  private async writeRows(
+    input: readonly unknown[],
+    options: WriteOptions<T>,
+    operation: 'insertMany' | 'upsertMany',
+  ): Promise<Dictionary[]> {
+    if (!Array.isArray(input)) {
+      throw new InvalidArgumentError(`${operation}() rows`, 'an array of row objects or entities', input);
+    }
+    if (input.length === 0) {
+      return [];
+    }
+    const meta = this.meta;
+    const rows = input.map(row => (Utils.isEntity(row) ? entityToRow(meta, row) : row)) as Dictionary[];
+    const chunkSize = this.chunkSize(options);
+    const fields = collectFields(rows, operation);
+    const columns = fields.map(field => ({ field, ...columnOf(meta, field, `${operation}() rows`) }));
+    const target = operation === 'upsertMany' ? conflictTarget(meta, options, rows) : undefined;
+    const excluded = new Set<string>([...(target ?? []), ...(options.excludeFromMerge ?? [])]);
+    const mergeFields = !target || options.action === 'ignore' ? [] : (options.merge ?? fields.filter(f => !excluded.has(f)));
+    const returning = operation === 'upsertMany' ? '*' : meta.primaryKeys.map(pk => columnOf(meta, pk, 'primary key'));
+
+    return this.getEntityManager().transactional(async trx => {
+      const dialect = await bulkDialectOf(trx);
+      const table = tableOf(trx, meta, options.schema);
+      const toColumn = (c: ColumnProperty) => bulkColumn(trx, c.prop, c.column);
+      const insertColumns = columns.map(toColumn);
+      const returningColumns = returning === '*' ? returning : returning.map(toColumn);
+      const conflict: ConflictClause | undefined = target && {
+        target: target.map(f => toColumn(columnOf(meta, f, 'onConflict'))),
+        merge: mergeFields.map(f => toColumn(columnOf(meta, f, 'merge'))),
+      };
+      const written: Dictionary[] = [];
+      for (const part of chunk(rows, dialect.rowsPerStatement(columns.length, chunkSize))) {
+        const values = part.map(row => columns.map(c => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
+        const result = await executeStatement(trx, dialect.insert(table, insertColumns, values, returningColumns, conflict));
+        written.push(...result.rows);
+      }
+      return written;
+    });
+  }
+
+  /** The primary key of a returned row, as MikroORM gives it (a value, or an array for composite keys). */
+  private primaryKeyOf(row: Dictionary): Primary<T> {
+    const pks = this.meta.primaryKeys.map(pk => row[columnOf(this.meta, pk, 'primary key').column]);
+    return (pks.length === 1 ? pks[0] : pks) as Primary<T>;
+  }
+
+  /**
+   * Tells MikroORM-style options (`{ where, populate, ... }`) from a filter: a filter's keys are
+   * entity properties or `$` operators, so any other key marks an options object.
+   */
+  private isOptionsObject(value: unknown): boolean {
+    return (
+      Utils.isPlainObject(value) &&
+      Object.keys(value).some(key => !key.startsWith('$') && !(key in this.meta.properties))
+    );
+  }
+
+  private async updateSame(ids: readonly Primary<T>[], values: EntityData<T>, options: BulkOptions): Promise<number> {
+    const meta = this.meta;
+    const key = singlePrimaryKey(meta, 'updateMany(ids, values)');
+    const set = Object.keys(values).map(field => ({ field, ...columnOf(meta, field, 'updateMany() values') }));
+    if (set.length === 0) {
+      throw new InvalidArgumentError('updateMany(ids, values) values', 'at least one property to set', values);
+    }
+    if (ids.length === 0) {
+      return 0;
+    }
+    const chunkSize = this.chunkSize(options);
+    return this.getEntityManager().transactional(async trx => {
+      const dialect = await bulkDialectOf(trx);
+      const assignments = set.map(
+        c => [bulkColumn(trx, c.prop, c.column), toDatabaseValue(trx, dialect, c.prop, (values as Dictionary)[c.field])] as const,
+      );
+      const keyColumn = bulkColumn(trx, key.prop, key.column);
+      const dbIds = ids.map(id => toDatabaseValue(trx, dialect, key.prop, id));
+      let updated = 0;
+      for (const part of chunk(dbIds, dialect.idsPerStatement(assignments.length, chunkSize))) {
+        updated += (await executeStatement(trx, dialect.updateSame(tableOf(trx, meta), keyColumn, assignments, part))).affected;
+      }
+      return updated;
+    });
+  }
+
+  private async updateRows(rows: readonly EntityData<T>[], options: BulkOptions): Promise<number> {
+    const meta = this.meta;
+    const key = singlePrimaryKey(meta, 'updateMany(rows)');
+    // Rows that set different properties go in different statements: a missing property keeps its value.
+    const groups = new Map<string, { fields: string[]; rows: EntityData<T>[] }>();
+    rows.forEach((row, index) => {
+      if (!Utils.isPlainObject(row) || (row as Dictionary)[key.prop.name] == null) {
+        throw new InvalidArgumentError(`updateMany() rows[${index}]`, `a row object with its primary key ${key.prop.name}`, row);
+      }
+      const fields = Object.keys(row).filter(f => f !== key.prop.name).sort();
+      if (fields.length === 0) {
+        throw new InvalidArgumentError(`updateMany() rows[${index}]`, 'a row with at least one property to set', row);
+      }
+      const signature = fields.join('\0');
+      const group = groups.get(signature) ?? { fields, rows: [] };
+      group.rows.push(row);
+      groups.set(signature, group);
+    });
+    for (const group of groups.values()) {
+      group.fields.forEach(field => columnOf(meta, field, 'updateMany() rows'));
+    }
+    const chunkSize = this.chunkSize(options);
+    return this.getEntityManager().transactional(async trx => {
+      const dialect = await bulkDialectOf(trx);
+      const keyColumn = bulkColumn(trx, key.prop, key.column);
+      let updated = 0;
+      for (const group of groups.values()) {
+        const columns = group.fields.map(field => ({ field, ...columnOf(meta, field, 'updateMany() rows') }));
+        const setColumns: BulkColumn[] = columns.map(c => bulkColumn(trx, c.prop, c.column));
+        for (const part of chunk(group.rows, dialect.rowsPerStatement(columns.length + 1, chunkSize))) {
+          const values = part.map(row => [
+            toDatabaseValue(trx, dialect, key.prop, (row as Dictionary)[key.prop.name]),
+            ...columns.map(c => toDatabaseValue(trx, dialect, c.prop, (row as Dictionary)[c.field])),
+          ]);
+          updated += (await executeStatement(trx, dialect.updateRows(tableOf(trx, meta), keyColumn, setColumns, values)))
+            .affected;
+        }
+      }
+      return updated;
+    });
+  }
+
+  private chunkSize(options: BulkOptions): number {
+    return assertPositiveInteger('chunkSize', options.chunkSize ?? this.defaultChunkSize);
+  }
+
+  /** @inheritDoc */
+  override getEntityManager(): SqlEntityManager {
+    return super.getEntityManager();
+  }
+}
+
+function assertPositiveInteger(argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(argument, 'a positive integer', value);
+  }
+  return value;
+}
+
+function assertCursor(argument: 'after' | 'before', cursor: unknown, width: number): string {
+  if (typeof cursor !== 'string' || cursor.length === 0) {
+    throw new InvalidCursorError(argument, cursor, 'not a non-empty string');
+  }
+  let values: unknown;
+  try {
+    values = Cursor.decode(cursor);
+  } catch {
+    throw new InvalidCursorError(argument, cursor, 'not a cursor encoding');
+  }
+  if (!Array.isArray(values) || values.length !== width) {
+    throw new InvalidCursorError(argument, cursor, `it does not carry the ${width} values this orderBy needs`);
+  }
+  return cursor;
+}
+
+function primaryKeyHash(id: unknown): string {
+  return Utils.getPrimaryKeyHash(Array.isArray(id) ? (id as string[]) : [id as string]);
+}
+
+/** Every property named by at least one row; a row that lacks it gets the property's default or null. */
+function collectFields(rows: readonly Dictionary[], operation: string): string[] {
+  const fields = new Set<string>();
+  rows.forEach((row, index) => {
+    if (!Utils.isPlainObject(row)) {
+      throw new InvalidArgumentError(`${operation}() rows[${index}]`, 'a plain object of property values', row);
+    }
+    for (const field of Object.keys(row)) {
+      fields.add(field);
+    }
+  });
+  if (fields.size === 0) {
+    throw new InvalidArgumentError(`${operation}() rows`, 'rows with at least one property', rows[0]);
+  }
+  return [...fields];
+}
+
+/** Maps MikroORM's upsert option names onto Stratum's. */
+function normalizeUpsertOptions<T>(options: UpsertManyOptions<T> & BulkUpsertOptions<T>): WriteOptions<T> {
+  const { onConflictFields, onConflictAction, onConflictMergeFields, onConflictExcludeFields, batchSize } = options;
+  if (onConflictFields !== undefined && !Array.isArray(onConflictFields)) {
+    throw new UnsupportedOperationError('upsertMany() takes onConflict as a list of properties; a raw conflict target is not supported.');
+  }
+  const normalized: WriteOptions<T> = {
+    onConflict: options.onConflict ?? (onConflictFields as EntityKey<T>[] | undefined),
+    action: options.action ?? onConflictAction,
+    merge: options.merge ?? (onConflictMergeFields as EntityKey<T>[] | undefined),
+    chunkSize: options.chunkSize ?? batchSize,
+    schema: options.schema,
+  };
+  if (normalized.merge === undefined && onConflictExcludeFields !== undefined) {
+    const excluded = new Set<string>([...(onConflictExcludeFields as string[]), ...(normalized.onConflict ?? [])]);
+    normalized.excludeFromMerge = [...excluded];
+  }
+  return normalized;
+}
+
+/** The own-column values of an entity instance, as a row (unset properties left out). */
+function entityToRow(meta: EntityMetadata, entity: unknown): Dictionary {
+  const row: Dictionary = {};
+  for (const prop of meta.props) {
+    const value = (entity as Dictionary)[prop.name];
+    if (value !== undefined && isOwnColumn(prop)) {
+      row[prop.name] = value;
+    }
+  }
+  return row;
+}
+
+/** The validated conflict target of an upsert; duplicate keys inside the input are refused up front. */
+function conflictTarget<T extends object>(
+  meta: EntityMetadata<T>,
+  options: BulkUpsertOptions<T>,
+  rows: readonly Dictionary[],
+): string[] {
+  const target: string[] = options.onConflict ?? [...meta.primaryKeys];
+  if (!Array.isArray(target) || target.length === 0) {
+    throw new InvalidArgumentError('upsertMany() onConflict', 'a non-empty array of unique properties', options.onConflict);
+  }
+  if (options.action !== undefined && options.action !== 'merge' && options.action !== 'ignore') {
+    throw new InvalidArgumentError('upsertMany() action', "'merge' or 'ignore'", options.action);
+  }
+  target.forEach(field => columnOf(meta, field, 'onConflict'));
+  const seen = new Set<string>();
+  rows.forEach((row, index) => {
+    const key = JSON.stringify(target.map(f => (row as Dictionary)[f] ?? null));
+    if (seen.has(key)) {
+      throw new InvalidArgumentError(
+        `upsertMany() rows[${index}]`,
+        `unique on ${target.join(', ')} within one call (a statement cannot update the same row twice)`,
+        row,
+      );
+    }
+    seen.add(key);
+  });
+  return target;
+}
+
+function parseMetric<T>(alias: string, metric: AggregateMetric<T>): [(typeof AGGREGATES)[number], string] {
+  const entries = Utils.isPlainObject(metric) ? Object.entries(metric) : [];
+  const [fn, field] = entries[0] ?? [];
+  if (entries.length !== 1 || !AGGREGATES.includes(fn as never) || typeof field !== 'string') {
+    throw new InvalidArgumentError(
+      `metrics.${alias}`,
+      `one of ${AGGREGATES.map(a => `{ ${a}: field }`).join(', ')} (count also takes '*')`,
+      metric,
+    );
+  }
+  if (field === '*' && fn !== 'count') {
+    throw new InvalidArgumentError(`metrics.${alias}`, `a field for ${fn} ('*' only works with count)`, metric);
+  }
+  return [fn as (typeof AGGREGATES)[number], field];
+}
+
+function isNumericField(meta: EntityMetadata, field: string): boolean {
+  const prop = meta.properties[field as keyof typeof meta.properties] as { runtimeType?: string } | undefined;
+  return prop?.runtimeType === 'number';
+}
