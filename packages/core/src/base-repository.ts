@@ -8,21 +8,27 @@ import {
   type FilterQuery,
   type FindByCursorOptions,
   type FindOptions,
+  helper,
   type Loaded,
   type NativeInsertUpdateOptions,
   type Primary,
   type RequiredEntityData,
+  raw,
   type StreamOptions,
   type UpsertManyOptions,
   Utils,
   type WithUsingOptions,
-  helper,
-  raw,
 } from '@mikro-orm/core';
 import { type SqlEntityManager, SqlEntityRepository } from '@mikro-orm/sql';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
-import { type ColumnProperty, assertKnownFilterFields, columnOf, isOwnColumn, singlePrimaryKey } from './entity-fields.js';
+import {
+  assertKnownFilterFields,
+  type ColumnProperty,
+  columnOf,
+  isOwnColumn,
+  singlePrimaryKey,
+} from './entity-fields.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { InvalidCursorError } from './errors/invalid-cursor-error.js';
 import { UnsupportedOperationError } from './errors/unsupported-operation-error.js';
@@ -78,7 +84,9 @@ export interface AggregateOptions<T, M extends Record<string, AggregateMetric<T>
 }
 
 /** A row of {@link BaseRepository.aggregate}: one number per metric, plus the group values. */
-export type AggregateRow<T, M, G extends EntityKey<T>> = { [K in keyof M]: number | null } & { [K in G]: unknown };
+export type AggregateRow<T, M, G extends EntityKey<T>> = { [K in keyof M]: number | null } & ([G] extends [never]
+  ? unknown
+  : { [K in G]: K extends keyof T ? unknown : never });
 
 /** Options of {@link BaseRepository.stream} in its `stream(where, options)` form. */
 export type KeysetStreamOptions<T extends object, Hint extends string = never> = Omit<
@@ -148,7 +156,15 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       offset: (page - 1) * limit,
     });
     const pages = Math.ceil(total / limit);
-    return { items: items as Loaded<T, Hint>[], total, page, perPage: limit, pages, hasNext: page < pages, hasPrev: page > 1 };
+    return {
+      items: items as Loaded<T, Hint>[],
+      total,
+      page,
+      perPage: limit,
+      pages,
+      hasNext: page < pages,
+      hasPrev: page > 1,
+    };
   }
 
   /**
@@ -175,7 +191,10 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   ): Promise<Cursor<T, Hint, Fields, Excludes, IncludeCount>> {
     const { first, last, after, before } = options;
     if (first !== undefined && last !== undefined) {
-      throw new InvalidArgumentError('first/last', 'only one of them (first to go forward, last to go back)', { first, last });
+      throw new InvalidArgumentError('first/last', 'only one of them (first to go forward, last to go back)', {
+        first,
+        last,
+      });
     }
     if (after !== undefined && before !== undefined) {
       throw new InvalidArgumentError('after/before', 'only one of them', { after, before });
@@ -214,15 +233,19 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     if (!Array.isArray(ids)) {
       throw new InvalidArgumentError('ids', 'an array of primary keys', ids);
     }
-    const unique = [...new Map(ids.map(id => [primaryKeyHash(id), id])).values()];
+    const unique = [...new Map(ids.map((id) => [primaryKeyHash(id), id])).values()];
     const found = new Map<string, Loaded<T, Hint>>();
     for (const part of chunk(unique, 1000)) {
-      const entities = await this.getEntityManager().find(this.entityName, part as never, options as FindOptions<T, Hint>);
+      const entities = await this.getEntityManager().find(
+        this.entityName,
+        part as never,
+        options as FindOptions<T, Hint>,
+      );
       for (const entity of entities) {
         found.set(helper(entity).getSerializedPrimaryKey(), entity);
       }
     }
-    return ids.map(id => found.get(primaryKeyHash(id)) ?? null);
+    return ids.map((id) => found.get(primaryKeyHash(id)) ?? null);
   }
 
   /**
@@ -248,7 +271,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     options: NativeInsertUpdateOptions<T> & BulkOptions = {},
   ): Promise<Primary<T>[]> {
     const written = await this.writeRows(rows, options, 'insertMany');
-    return written.map(row => this.primaryKeyOf(row));
+    return written.map((row) => this.primaryKeyOf(row));
   }
 
   /**
@@ -265,13 +288,13 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * });
    * ```
    */
-  override async upsertMany(
+  override async upsertMany<Fields extends string = any>(
     rows: T[] | EntityData<T>[] = [],
-    options: UpsertManyOptions<T> & BulkUpsertOptions<T> = {},
+    options: UpsertManyOptions<T, Fields> & BulkUpsertOptions<T> = {},
   ): Promise<T[]> {
     const written = await this.writeRows(rows, normalizeUpsertOptions(options), 'upsertMany');
     const em = this.getEntityManager();
-    return written.map(row => em.map(this.entityName, row as never) as T);
+    return written.map((row) => em.map(this.entityName, row as never) as T);
   }
 
   /**
@@ -334,13 +357,14 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     if (idsOrWhere.length === 0) {
       return 0;
     }
-    return em.transactional(async trx => {
+    return em.transactional(async (trx) => {
       const dialect = await bulkDialectOf(trx);
       const keyColumn = bulkColumn(trx, key.prop, key.column);
-      const ids = idsOrWhere.map(id => toDatabaseValue(trx, dialect, key.prop, id));
+      const ids = idsOrWhere.map((id) => toDatabaseValue(trx, dialect, key.prop, id));
       let deleted = 0;
       for (const part of chunk(ids, dialect.idsPerStatement(0, chunkSize))) {
-        deleted += (await executeStatement(trx, dialect.deleteIds(tableOf(trx, meta), keyColumn, part))).affected;
+        deleted += (await executeStatement(trx, dialect, dialect.deleteIds(tableOf(trx, meta), keyColumn, part)))
+          .affected;
       }
       return deleted;
     });
@@ -366,12 +390,17 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     Fields extends string = never,
     Excludes extends string = never,
     Using extends string = never,
-  >(options?: WithUsingOptions<StreamOptions<T, Hint, Fields, Excludes>, T, Using>): AsyncIterableIterator<Loaded<T, Hint, Fields, Excludes>>;
+  >(
+    options?: WithUsingOptions<StreamOptions<T, Hint, Fields, Excludes>, T, Using>,
+  ): AsyncIterableIterator<Loaded<T, Hint, Fields, Excludes>>;
   override stream<Hint extends string = never>(
     where: FilterQuery<T>,
     options?: KeysetStreamOptions<T, Hint>,
   ): AsyncIterableIterator<Loaded<T, Hint>>;
-  override async *stream(whereOrOptions?: unknown, maybeOptions?: KeysetStreamOptions<T, any>): AsyncIterableIterator<any> {
+  override async *stream(
+    whereOrOptions?: unknown,
+    maybeOptions?: KeysetStreamOptions<T, any>,
+  ): AsyncIterableIterator<any> {
     let where = whereOrOptions ?? {};
     let options: Dictionary = maybeOptions ?? {};
     if (maybeOptions === undefined && this.isOptionsObject(whereOrOptions)) {
@@ -420,7 +449,9 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     for (const field of Array.isArray(groupBy) ? groupBy : [groupBy]) {
       columnOf(this.meta, field as string, 'countBy');
     }
-    const options = (this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }) as CountByOptions<T>;
+    const options = (
+      this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }
+    ) as CountByOptions<T>;
     assertKnownFilterFields(this.meta, options.where);
     return super.countBy(groupBy, options);
   }
@@ -449,14 +480,14 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     const meta = this.meta;
     const platform = this.getEntityManager().getPlatform();
     const q = (id: string) => platform.quoteIdentifier(id);
-    const groups = (groupBy === undefined ? [] : Array.isArray(groupBy) ? groupBy : [groupBy]).map(field => ({
+    const groups = (groupBy === undefined ? [] : Array.isArray(groupBy) ? groupBy : [groupBy]).map((field) => ({
       field,
       ...columnOf(meta, field, 'groupBy'),
     }));
     if (!Utils.isPlainObject(metrics) || Object.keys(metrics).length === 0) {
       throw new InvalidArgumentError('metrics', "a non-empty object such as { n: { count: '*' } }", metrics);
     }
-    const selects = groups.map(g => raw(`${q('e0')}.${q(g.column)} as ${q(g.field)}`));
+    const selects = groups.map((g) => raw(`${q('e0')}.${q(g.column)} as ${q(g.field)}`));
     const numeric = new Set<string>();
     for (const [alias, metric] of Object.entries(metrics)) {
       const [fn, field] = parseMetric(alias, metric);
@@ -468,10 +499,13 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
     }
     assertKnownFilterFields(meta, where);
-    const qb = this.getEntityManager().createQueryBuilder(this.entityName, 'e0').select(selects as never).where(where as never);
+    const qb = this.getEntityManager()
+      .createQueryBuilder(this.entityName, 'e0')
+      .select(selects as never)
+      .where(where as never);
     if (groups.length > 0) {
-      const columns = groups.map(g => raw(`${q('e0')}.${q(g.column)}`));
-      qb.groupBy(columns as never).orderBy(columns.map(column => ({ [column as never]: 'asc' })) as never);
+      const columns = groups.map((g) => raw(`${q('e0')}.${q(g.column)}`));
+      qb.groupBy(columns as never).orderBy(columns.map((column) => ({ [column as never]: 'asc' })) as never);
     }
     const rows = await qb.execute<Dictionary[]>('all', false);
     for (const row of rows) {
@@ -499,29 +533,35 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       return [];
     }
     const meta = this.meta;
-    const rows = input.map(row => (Utils.isEntity(row) ? entityToRow(meta, row) : row)) as Dictionary[];
+    const rows = input.map((row) => (Utils.isEntity(row) ? entityToRow(meta, row) : row)) as Dictionary[];
     const chunkSize = this.chunkSize(options);
     const fields = collectFields(rows, operation);
-    const columns = fields.map(field => ({ field, ...columnOf(meta, field, `${operation}() rows`) }));
+    const columns = fields.map((field) => ({ field, ...columnOf(meta, field, `${operation}() rows`) }));
     const target = operation === 'upsertMany' ? conflictTarget(meta, options, rows) : undefined;
     const excluded = new Set<string>([...(target ?? []), ...(options.excludeFromMerge ?? [])]);
-    const mergeFields = !target || options.action === 'ignore' ? [] : (options.merge ?? fields.filter(f => !excluded.has(f)));
-    const returning = operation === 'upsertMany' ? '*' : meta.primaryKeys.map(pk => columnOf(meta, pk, 'primary key'));
+    const mergeFields =
+      !target || options.action === 'ignore' ? [] : (options.merge ?? fields.filter((f) => !excluded.has(f)));
+    const returning =
+      operation === 'upsertMany' ? '*' : meta.primaryKeys.map((pk) => columnOf(meta, pk, 'primary key'));
 
-    return this.getEntityManager().transactional(async trx => {
+    return this.getEntityManager().transactional(async (trx) => {
       const dialect = await bulkDialectOf(trx);
       const table = tableOf(trx, meta, options.schema);
       const toColumn = (c: ColumnProperty) => bulkColumn(trx, c.prop, c.column);
       const insertColumns = columns.map(toColumn);
       const returningColumns = returning === '*' ? returning : returning.map(toColumn);
       const conflict: ConflictClause | undefined = target && {
-        target: target.map(f => toColumn(columnOf(meta, f, 'onConflict'))),
-        merge: mergeFields.map(f => toColumn(columnOf(meta, f, 'merge'))),
+        target: target.map((f) => toColumn(columnOf(meta, f, 'onConflict'))),
+        merge: mergeFields.map((f) => toColumn(columnOf(meta, f, 'merge'))),
       };
       const written: Dictionary[] = [];
       for (const part of chunk(rows, dialect.rowsPerStatement(columns.length, chunkSize))) {
-        const values = part.map(row => columns.map(c => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
-        const result = await executeStatement(trx, dialect.insert(table, insertColumns, values, returningColumns, conflict));
+        const values = part.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
+        const result = await executeStatement(
+          trx,
+          dialect,
+          dialect.insert(table, insertColumns, values, returningColumns, conflict),
+        );
         written.push(...result.rows);
       }
       return written;
@@ -530,7 +570,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
 
   /** The primary key of a returned row, as MikroORM gives it (a value, or an array for composite keys). */
   private primaryKeyOf(row: Dictionary): Primary<T> {
-    const pks = this.meta.primaryKeys.map(pk => row[columnOf(this.meta, pk, 'primary key').column]);
+    const pks = this.meta.primaryKeys.map((pk) => row[columnOf(this.meta, pk, 'primary key').column]);
     return (pks.length === 1 ? pks[0] : pks) as Primary<T>;
   }
 
@@ -541,14 +581,14 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   private isOptionsObject(value: unknown): boolean {
     return (
       Utils.isPlainObject(value) &&
-      Object.keys(value).some(key => !key.startsWith('$') && !(key in this.meta.properties))
+      Object.keys(value).some((key) => !key.startsWith('$') && !(key in this.meta.properties))
     );
   }
 
   private async updateSame(ids: readonly Primary<T>[], values: EntityData<T>, options: BulkOptions): Promise<number> {
     const meta = this.meta;
     const key = singlePrimaryKey(meta, 'updateMany(ids, values)');
-    const set = Object.keys(values).map(field => ({ field, ...columnOf(meta, field, 'updateMany() values') }));
+    const set = Object.keys(values).map((field) => ({ field, ...columnOf(meta, field, 'updateMany() values') }));
     if (set.length === 0) {
       throw new InvalidArgumentError('updateMany(ids, values) values', 'at least one property to set', values);
     }
@@ -556,16 +596,22 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       return 0;
     }
     const chunkSize = this.chunkSize(options);
-    return this.getEntityManager().transactional(async trx => {
+    return this.getEntityManager().transactional(async (trx) => {
       const dialect = await bulkDialectOf(trx);
       const assignments = set.map(
-        c => [bulkColumn(trx, c.prop, c.column), toDatabaseValue(trx, dialect, c.prop, (values as Dictionary)[c.field])] as const,
+        (c) =>
+          [
+            bulkColumn(trx, c.prop, c.column),
+            toDatabaseValue(trx, dialect, c.prop, (values as Dictionary)[c.field]),
+          ] as const,
       );
       const keyColumn = bulkColumn(trx, key.prop, key.column);
-      const dbIds = ids.map(id => toDatabaseValue(trx, dialect, key.prop, id));
+      const dbIds = ids.map((id) => toDatabaseValue(trx, dialect, key.prop, id));
       let updated = 0;
       for (const part of chunk(dbIds, dialect.idsPerStatement(assignments.length, chunkSize))) {
-        updated += (await executeStatement(trx, dialect.updateSame(tableOf(trx, meta), keyColumn, assignments, part))).affected;
+        updated += (
+          await executeStatement(trx, dialect, dialect.updateSame(tableOf(trx, meta), keyColumn, assignments, part))
+        ).affected;
       }
       return updated;
     });
@@ -578,9 +624,15 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     const groups = new Map<string, { fields: string[]; rows: EntityData<T>[] }>();
     rows.forEach((row, index) => {
       if (!Utils.isPlainObject(row) || (row as Dictionary)[key.prop.name] == null) {
-        throw new InvalidArgumentError(`updateMany() rows[${index}]`, `a row object with its primary key ${key.prop.name}`, row);
+        throw new InvalidArgumentError(
+          `updateMany() rows[${index}]`,
+          `a row object with its primary key ${key.prop.name}`,
+          row,
+        );
       }
-      const fields = Object.keys(row).filter(f => f !== key.prop.name).sort();
+      const fields = Object.keys(row)
+        .filter((f) => f !== key.prop.name)
+        .sort();
       if (fields.length === 0) {
         throw new InvalidArgumentError(`updateMany() rows[${index}]`, 'a row with at least one property to set', row);
       }
@@ -590,23 +642,26 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       groups.set(signature, group);
     });
     for (const group of groups.values()) {
-      group.fields.forEach(field => columnOf(meta, field, 'updateMany() rows'));
+      for (const field of group.fields) {
+        columnOf(meta, field, 'updateMany() rows');
+      }
     }
     const chunkSize = this.chunkSize(options);
-    return this.getEntityManager().transactional(async trx => {
+    return this.getEntityManager().transactional(async (trx) => {
       const dialect = await bulkDialectOf(trx);
       const keyColumn = bulkColumn(trx, key.prop, key.column);
       let updated = 0;
       for (const group of groups.values()) {
-        const columns = group.fields.map(field => ({ field, ...columnOf(meta, field, 'updateMany() rows') }));
-        const setColumns: BulkColumn[] = columns.map(c => bulkColumn(trx, c.prop, c.column));
+        const columns = group.fields.map((field) => ({ field, ...columnOf(meta, field, 'updateMany() rows') }));
+        const setColumns: BulkColumn[] = columns.map((c) => bulkColumn(trx, c.prop, c.column));
         for (const part of chunk(group.rows, dialect.rowsPerStatement(columns.length + 1, chunkSize))) {
-          const values = part.map(row => [
+          const values = part.map((row) => [
             toDatabaseValue(trx, dialect, key.prop, (row as Dictionary)[key.prop.name]),
-            ...columns.map(c => toDatabaseValue(trx, dialect, c.prop, (row as Dictionary)[c.field])),
+            ...columns.map((c) => toDatabaseValue(trx, dialect, c.prop, (row as Dictionary)[c.field])),
           ]);
-          updated += (await executeStatement(trx, dialect.updateRows(tableOf(trx, meta), keyColumn, setColumns, values)))
-            .affected;
+          updated += (
+            await executeStatement(trx, dialect, dialect.updateRows(tableOf(trx, meta), keyColumn, setColumns, values))
+          ).affected;
         }
       }
       return updated;
@@ -668,10 +723,12 @@ function collectFields(rows: readonly Dictionary[], operation: string): string[]
 }
 
 /** Maps MikroORM's upsert option names onto Stratum's. */
-function normalizeUpsertOptions<T>(options: UpsertManyOptions<T> & BulkUpsertOptions<T>): WriteOptions<T> {
+function normalizeUpsertOptions<T>(options: UpsertManyOptions<T, any> & BulkUpsertOptions<T>): WriteOptions<T> {
   const { onConflictFields, onConflictAction, onConflictMergeFields, onConflictExcludeFields, batchSize } = options;
   if (onConflictFields !== undefined && !Array.isArray(onConflictFields)) {
-    throw new UnsupportedOperationError('upsertMany() takes onConflict as a list of properties; a raw conflict target is not supported.');
+    throw new UnsupportedOperationError(
+      'upsertMany() takes onConflict as a list of properties; a raw conflict target is not supported.',
+    );
   }
   const normalized: WriteOptions<T> = {
     onConflict: options.onConflict ?? (onConflictFields as EntityKey<T>[] | undefined),
@@ -707,15 +764,21 @@ function conflictTarget<T extends object>(
 ): string[] {
   const target: string[] = options.onConflict ?? [...meta.primaryKeys];
   if (!Array.isArray(target) || target.length === 0) {
-    throw new InvalidArgumentError('upsertMany() onConflict', 'a non-empty array of unique properties', options.onConflict);
+    throw new InvalidArgumentError(
+      'upsertMany() onConflict',
+      'a non-empty array of unique properties',
+      options.onConflict,
+    );
   }
   if (options.action !== undefined && options.action !== 'merge' && options.action !== 'ignore') {
     throw new InvalidArgumentError('upsertMany() action', "'merge' or 'ignore'", options.action);
   }
-  target.forEach(field => columnOf(meta, field, 'onConflict'));
+  for (const field of target) {
+    columnOf(meta, field, 'onConflict');
+  }
   const seen = new Set<string>();
   rows.forEach((row, index) => {
-    const key = JSON.stringify(target.map(f => (row as Dictionary)[f] ?? null));
+    const key = JSON.stringify(target.map((f) => (row as Dictionary)[f] ?? null));
     if (seen.has(key)) {
       throw new InvalidArgumentError(
         `upsertMany() rows[${index}]`,
@@ -734,7 +797,7 @@ function parseMetric<T>(alias: string, metric: AggregateMetric<T>): [(typeof AGG
   if (entries.length !== 1 || !AGGREGATES.includes(fn as never) || typeof field !== 'string') {
     throw new InvalidArgumentError(
       `metrics.${alias}`,
-      `one of ${AGGREGATES.map(a => `{ ${a}: field }`).join(', ')} (count also takes '*')`,
+      `one of ${AGGREGATES.map((a) => `{ ${a}: field }`).join(', ')} (count also takes '*')`,
       metric,
     );
   }

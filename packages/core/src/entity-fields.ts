@@ -59,7 +59,9 @@ export function columnOf(meta: EntityMetadata, field: string, where: string): Co
 /** Whether the property is one column of its entity's own table (what bulk statements write). */
 export function isOwnColumn(prop: EntityProperty): boolean {
   const ownsColumn = OWN_COLUMN_KINDS.has(prop.kind) && (prop.kind !== ReferenceKind.ONE_TO_ONE || prop.owner);
-  return Boolean(ownsColumn) && prop.persist !== false && !prop.formula && !prop.embedded && prop.fieldNames?.length === 1;
+  return (
+    Boolean(ownsColumn) && prop.persist !== false && !prop.formula && !prop.embedded && prop.fieldNames?.length === 1
+  );
 }
 
 /** The single-column primary key of the entity, or a typed error naming the operation that needs it. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Invoice, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
 import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
 import {
   BaseRepository,
   InvalidArgumentError,
@@ -11,12 +12,11 @@ import {
   UnknownFieldError,
   UnsupportedOperationError,
 } from '../src/index.js';
-import { useChinook } from './support/chinook-suite.js';
 
 const TRACKS = CHINOOK_COUNTS.tracks;
 const LINES = CHINOOK_COUNTS.invoiceLines;
 
-describeEachDriver('BaseRepository on Chinook', ctx => {
+describeEachDriver('BaseRepository on Chinook', (ctx) => {
   const chinook = useChinook(ctx);
 
   describe('findPage', () => {
@@ -24,13 +24,23 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       const tracks = chinook.em().getRepository(Track);
       const page = await tracks.findPage({ orderBy: { name: 'asc' }, page: 3, perPage: 25 });
       expect(page.items).toHaveLength(25);
-      expect(page).toMatchObject({ total: TRACKS, page: 3, perPage: 25, pages: Math.ceil(TRACKS / 25), hasNext: true, hasPrev: true });
-      const names = page.items.map(t => t.name);
+      expect(page).toMatchObject({
+        total: TRACKS,
+        page: 3,
+        perPage: 25,
+        pages: Math.ceil(TRACKS / 25),
+        hasNext: true,
+        hasPrev: true,
+      });
+      const names = page.items.map((t) => t.name);
       expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     });
 
     it('gives an empty first page, with no next or previous, when nothing matches', async () => {
-      const page = await chinook.em().getRepository(Track).findPage({ where: { name: 'no such track' } });
+      const page = await chinook
+        .em()
+        .getRepository(Track)
+        .findPage({ where: { name: 'no such track' } });
       expect(page).toEqual({ items: [], total: 0, page: 1, perPage: 20, pages: 0, hasNext: false, hasPrev: false });
     });
 
@@ -51,7 +61,7 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       const seen: number[] = [];
       for (let page = 1; ; page++) {
         const result = await tracks.findPage({ orderBy: { unitPrice: 'desc' }, page, perPage: 97 });
-        seen.push(...result.items.map(t => t.id));
+        seen.push(...result.items.map((t) => t.id));
         if (!result.hasNext) break;
       }
       expect(seen).toHaveLength(TRACKS);
@@ -75,7 +85,7 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('rejects a bad page size or page number with a typed error that says what it got', async () => {
       const tracks = chinook.em().getRepository(Track);
       for (const perPage of [0, -1, 1.5, Number.NaN, '10']) {
-        const error = await tracks.findPage({ perPage: perPage as number }).catch(e => e);
+        const error = await tracks.findPage({ perPage: perPage as number }).catch((e) => e);
         expect(error).toBeInstanceOf(InvalidArgumentError);
         expect(error.code).toBe('E_INVALID_ARGUMENT');
         expect(error.message).toMatch(/^perPage must be a positive integer, but got: /);
@@ -86,11 +96,13 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('rejects an unknown field in orderBy or where before querying', async () => {
       const tracks = chinook.em().getRepository(Track);
       chinook.resetQueries();
-      const error = await tracks.findPage({ orderBy: { colour: 'asc' } as never }).catch(e => e);
+      const error = await tracks.findPage({ orderBy: { colour: 'asc' } as never }).catch((e) => e);
       expect(error).toBeInstanceOf(UnknownFieldError);
       expect(error).toMatchObject({ code: 'E_UNKNOWN_FIELD', field: 'colour', entity: 'Track' });
       expect(error.message).toContain('orderBy names "colour", which is not a property of Track');
-      await expect(tracks.findPage({ where: { $or: [{ colour: 1 }] } as never })).rejects.toBeInstanceOf(UnknownFieldError);
+      await expect(tracks.findPage({ where: { $or: [{ colour: 1 }] } as never })).rejects.toBeInstanceOf(
+        UnknownFieldError,
+      );
       await expect(tracks.findPage({ orderBy: { name: 'sideways' } as never })).rejects.toThrow(InvalidArgumentError);
       expect(chinook.queries).toHaveLength(0);
     });
@@ -104,20 +116,20 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       let slice = await tracks.findByCursor({ orderBy, first: 100 });
       expect(slice.totalCount).toBe(TRACKS);
       expect(slice.hasPrevPage).toBe(false);
-      forward.push(...slice.items.map(t => t.id));
+      forward.push(...slice.items.map((t) => t.id));
       while (slice.hasNextPage) {
         slice = await tracks.findByCursor({ orderBy, first: 100, after: slice.endCursor! });
-        forward.push(...slice.items.map(t => t.id));
+        forward.push(...slice.items.map((t) => t.id));
       }
       expect(forward).toHaveLength(TRACKS);
       expect(new Set(forward).size).toBe(TRACKS);
 
       const backward: number[] = [];
       slice = await tracks.findByCursor({ orderBy, last: 100 });
-      backward.unshift(...slice.items.map(t => t.id));
+      backward.unshift(...slice.items.map((t) => t.id));
       while (slice.hasPrevPage) {
         slice = await tracks.findByCursor({ orderBy, last: 100, before: slice.startCursor! });
-        backward.unshift(...slice.items.map(t => t.id));
+        backward.unshift(...slice.items.map((t) => t.id));
       }
       expect(backward).toEqual(forward);
     });
@@ -128,12 +140,15 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       const first = await tracks.findByCursor({ orderBy, first: 7 });
       const second = await tracks.findByCursor({ orderBy, first: 7, after: first.endCursor! });
       const back = await tracks.findByCursor({ orderBy, last: 7, before: second.startCursor! });
-      expect(back.items.map(t => t.id)).toEqual(first.items.map(t => t.id));
+      expect(back.items.map((t) => t.id)).toEqual(first.items.map((t) => t.id));
       expect(second.items[0]!.milliseconds).toBeLessThanOrEqual(first.items[6]!.milliseconds);
     });
 
     it('is empty, with no next page, for a filter that matches nothing', async () => {
-      const slice = await chinook.em().getRepository(Track).findByCursor({ where: { milliseconds: -1 }, first: 10 });
+      const slice = await chinook
+        .em()
+        .getRepository(Track)
+        .findByCursor({ where: { milliseconds: -1 }, first: 10 });
       expect(slice.items).toEqual([]);
       expect(slice.hasNextPage).toBe(false);
       expect(slice.totalCount).toBe(0);
@@ -144,12 +159,14 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       const orderBy = { name: 'asc' } as const;
       chinook.resetQueries();
       for (const after of ['garbage!', '', Cursor.encode(['only one value']), Cursor.encode([1, 2, 3])]) {
-        const error = await tracks.findByCursor({ orderBy, first: 5, after }).catch(e => e);
+        const error = await tracks.findByCursor({ orderBy, first: 5, after }).catch((e) => e);
         expect(error).toBeInstanceOf(InvalidCursorError);
         expect(error.code).toBe('E_INVALID_CURSOR');
         expect(error.message).toMatch(/^after must be a cursor returned by findByCursor/);
       }
-      await expect(tracks.findByCursor({ orderBy, last: 5, before: 'nope' })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(tracks.findByCursor({ orderBy, last: 5, before: 'nope' })).rejects.toBeInstanceOf(
+        InvalidCursorError,
+      );
       expect(chinook.queries).toHaveLength(0);
     });
 
@@ -164,7 +181,7 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('returns entities in the order asked, null for a missing id, one instance for a repeated id', async () => {
       const tracks = chinook.em().getRepository(Track);
       const result = await tracks.findByIds([42, 999_999, 7, 42, 3503]);
-      expect(result.map(t => t?.id ?? null)).toEqual([42, null, 7, 42, 3503]);
+      expect(result.map((t) => t?.id ?? null)).toEqual([42, null, 7, 42, 3503]);
       expect(result[0]).toBe(result[3]);
       expect(await tracks.findByIds([])).toEqual([]);
     });
@@ -172,12 +189,17 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('reads more ids than one query carries', async () => {
       const ids = Array.from({ length: 2500 }, (_, i) => 2500 - i);
       const result = await chinook.em().getRepository(Track).findByIds(ids);
-      expect(result.map(t => t!.id)).toEqual(ids);
+      expect(result.map((t) => t!.id)).toEqual(ids);
     });
   });
 
   describe('insertMany', () => {
-    const line = (i: number) => ({ invoice: (i % 412) + 1, track: ((i * 7) % 3503) + 1, unitPrice: i % 2 ? 0.99 : 1.99, quantity: (i % 3) + 1 });
+    const line = (i: number) => ({
+      invoice: (i % 412) + 1,
+      track: ((i * 7) % 3503) + 1,
+      unitPrice: i % 2 ? 0.99 : 1.99,
+      quantity: (i % 3) + 1,
+    });
 
     it('returns the new ids in input order and writes every value', async () => {
       const em = chinook.em();
@@ -187,20 +209,35 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       expect(ids).toHaveLength(3);
       expect([...ids].sort((a, b) => a - b)).toEqual(ids);
       const stored = await lines.findByIds(ids);
-      expect(stored.map(l => ({ invoice: l!.invoice.id, track: l!.track.id, unitPrice: l!.unitPrice, quantity: l!.quantity }))).toEqual(rows);
+      expect(
+        stored.map((l) => ({
+          invoice: l!.invoice.id,
+          track: l!.track.id,
+          unitPrice: l!.unitPrice,
+          quantity: l!.quantity,
+        })),
+      ).toEqual(rows);
       await lines.deleteMany(ids);
     });
 
     it('splits at exact chunk boundaries: one statement per chunk, in one transaction', async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
-      for (const [count, statements] of [[100, 1], [101, 2], [200, 2], [201, 3]] as const) {
+      for (const [count, statements] of [
+        [100, 1],
+        [101, 2],
+        [200, 2],
+        [201, 3],
+      ] as const) {
         chinook.resetQueries();
-        const ids = await lines.insertMany(Array.from({ length: count }, (_, i) => line(i)), { chunkSize: 100 });
+        const ids = await lines.insertMany(
+          Array.from({ length: count }, (_, i) => line(i)),
+          { chunkSize: 100 },
+        );
         expect(ids).toHaveLength(count);
         expect(new Set(ids).size).toBe(count);
         expect(chinook.statements(/^insert/i)).toHaveLength(statements);
-        expect(chinook.queries.filter(q => /^begin/i.test(q.query))).toHaveLength(1);
-        expect(chinook.queries.filter(q => /^commit/i.test(q.query))).toHaveLength(1);
+        expect(chinook.queries.filter((q) => /^begin/i.test(q.query))).toHaveLength(1);
+        expect(chinook.queries.filter((q) => /^commit/i.test(q.query))).toHaveLength(1);
         await lines.deleteMany(ids);
       }
     });
@@ -208,7 +245,10 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it("keeps every statement within the database's parameter limit", async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
       chinook.resetQueries();
-      const ids = await lines.insertMany(Array.from({ length: 20_000 }, (_, i) => line(i)), { chunkSize: 20_000 });
+      const ids = await lines.insertMany(
+        Array.from({ length: 20_000 }, (_, i) => line(i)),
+        { chunkSize: 20_000 },
+      );
       expect(ids).toHaveLength(20_000);
       const inserts = chinook.statements(/^insert/i);
       for (const insert of inserts) {
@@ -220,7 +260,7 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       expect(await lines.deleteMany(ids, { chunkSize: 50_000 })).toBe(20_000);
     });
 
-    it('sends bound parameters that MikroORM\'s logger sees, on the write connection', async () => {
+    it("sends bound parameters that MikroORM's logger sees, on the write connection", async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
       chinook.resetQueries();
       const ids = await lines.insertMany([line(4)]);
@@ -237,7 +277,7 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       const lines = chinook.em().getRepository(InvoiceLine);
       const rows: object[] = Array.from({ length: 250 }, (_, i) => line(i));
       rows.push({ ...line(250), quantity: null });
-      const error = await lines.insertMany(rows as never, { chunkSize: 100 }).catch(e => e);
+      const error = await lines.insertMany(rows as never, { chunkSize: 100 }).catch((e) => e);
       expect(error).toBeInstanceOf(Error);
       expect(chinook.statements(/^insert/i).length).toBeGreaterThanOrEqual(3);
       expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES);
@@ -246,16 +286,16 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('commits and rolls back with the surrounding em.transactional()', async () => {
       const em = chinook.em();
       const failed = await em
-        .transactional(async trx => {
+        .transactional(async (trx) => {
           await trx.getRepository(InvoiceLine).insertMany([line(1), line(2)]);
           expect(await trx.getRepository(InvoiceLine).count()).toBe(LINES + 2);
           throw new Error('abort the unit of work');
         })
-        .catch(e => e);
+        .catch((e) => e);
       expect(failed.message).toBe('abort the unit of work');
       expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES);
 
-      const ids = await em.transactional(trx => trx.getRepository(InvoiceLine).insertMany([line(3)]));
+      const ids = await em.transactional((trx) => trx.getRepository(InvoiceLine).insertMany([line(3)]));
       expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES + 1);
       await chinook.em().getRepository(InvoiceLine).deleteMany(ids);
     });
@@ -273,12 +313,21 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('rejects unknown fields, relations it cannot write and bad chunk sizes, writing nothing', async () => {
       const em = chinook.em();
       chinook.resetQueries();
-      await expect(em.getRepository(InvoiceLine).insertMany([{ colour: 'red' } as never])).rejects.toBeInstanceOf(UnknownFieldError);
-      const collection = await em.getRepository(Invoice).insertMany([{ lines: [] } as never]).catch(e => e);
+      await expect(em.getRepository(InvoiceLine).insertMany([{ colour: 'red' } as never])).rejects.toBeInstanceOf(
+        UnknownFieldError,
+      );
+      const collection = await em
+        .getRepository(Invoice)
+        .insertMany([{ lines: [] } as never])
+        .catch((e) => e);
       expect(collection).toBeInstanceOf(UnsupportedOperationError);
       expect(collection.code).toBe('E_UNSUPPORTED_OPERATION');
-      await expect(em.getRepository(InvoiceLine).insertMany([line(1)], { chunkSize: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
-      await expect(em.getRepository(InvoiceLine).insertMany('rows' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(em.getRepository(InvoiceLine).insertMany([line(1)], { chunkSize: 0 })).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      await expect(em.getRepository(InvoiceLine).insertMany('rows' as never)).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
       expect(chinook.queries).toHaveLength(0);
       expect(await em.getRepository(InvoiceLine).insertMany([])).toEqual([]);
     });
@@ -295,13 +344,13 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
         ],
         { onConflict: ['id'] },
       );
-      expect(result.map(l => [l.id, l.unitPrice, l.quantity])).toEqual([
+      expect(result.map((l) => [l.id, l.unitPrice, l.quantity])).toEqual([
         [1, 9.99, 7],
         [900_001, 0.5, 1],
       ]);
-      expect(em.getUnitOfWork().getById(InvoiceLine.name, 900_001)).toBe(result[1]);
+      expect(em.getUnitOfWork().getById(InvoiceLine, 900_001)).toBe(result[1]);
       const stored = await chinook.em().getRepository(InvoiceLine).findByIds([1, 900_001]);
-      expect(stored.map(l => l!.quantity)).toEqual([7, 1]);
+      expect(stored.map((l) => l!.quantity)).toEqual([7, 1]);
       await lines.updateMany([{ id: 1, unitPrice: 0.99, quantity: 1 }]);
       await lines.deleteMany([900_001]);
     });
@@ -309,10 +358,16 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('merges only the listed columns, or nothing with action ignore', async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
       const before = (await chinook.em().findOneOrFail(InvoiceLine, 2)).unitPrice;
-      await lines.upsertMany([{ id: 2, invoice: 1, track: 4, unitPrice: 42, quantity: 9 }], { onConflict: ['id'], merge: ['quantity'] });
+      await lines.upsertMany([{ id: 2, invoice: 1, track: 4, unitPrice: 42, quantity: 9 }], {
+        onConflict: ['id'],
+        merge: ['quantity'],
+      });
       let stored = await chinook.em().findOneOrFail(InvoiceLine, 2);
       expect([stored.unitPrice, stored.quantity]).toEqual([before, 9]);
-      const ignored = await lines.upsertMany([{ id: 2, invoice: 1, track: 4, unitPrice: 42, quantity: 1 }], { onConflict: ['id'], action: 'ignore' });
+      const ignored = await lines.upsertMany([{ id: 2, invoice: 1, track: 4, unitPrice: 42, quantity: 1 }], {
+        onConflict: ['id'],
+        action: 'ignore',
+      });
       expect(ignored).toEqual([]);
       stored = await chinook.em().findOneOrFail(InvoiceLine, 2);
       expect(stored.quantity).toBe(9);
@@ -327,13 +382,25 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     it('rejects an empty conflict target and keys repeated in the input, writing nothing', async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
       chinook.resetQueries();
-      const empty = await lines.upsertMany([{ id: 3, quantity: 1 }], { onConflict: [] }).catch(e => e);
+      const empty = await lines.upsertMany([{ id: 3, quantity: 1 }], { onConflict: [] }).catch((e) => e);
       expect(empty).toBeInstanceOf(InvalidArgumentError);
-      expect(empty.message).toBe('upsertMany() onConflict must be a non-empty array of unique properties, but got: [].');
-      const repeated = await lines.upsertMany([{ id: 3, quantity: 1 }, { id: 3, quantity: 2 }], { onConflict: ['id'] }).catch(e => e);
+      expect(empty.message).toBe(
+        'upsertMany() onConflict must be a non-empty array of unique properties, but got: [].',
+      );
+      const repeated = await lines
+        .upsertMany(
+          [
+            { id: 3, quantity: 1 },
+            { id: 3, quantity: 2 },
+          ],
+          { onConflict: ['id'] },
+        )
+        .catch((e) => e);
       expect(repeated).toBeInstanceOf(InvalidArgumentError);
       expect(repeated.message).toContain('unique on id within one call');
-      await expect(lines.upsertMany([{ id: 3, quantity: 1 }], { onConflict: ['nope' as never] })).rejects.toBeInstanceOf(UnknownFieldError);
+      await expect(
+        lines.upsertMany([{ id: 3, quantity: 1 }], { onConflict: ['nope' as never] }),
+      ).rejects.toBeInstanceOf(UnknownFieldError);
       expect(chinook.queries).toHaveLength(0);
     });
   });
@@ -368,7 +435,9 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
 
     it('rejects a row without its primary key and values without a property', async () => {
       const tracks = chinook.em().getRepository(Track);
-      await expect(tracks.updateMany([{ name: 'x' }])).rejects.toThrow('updateMany() rows[0] must be a row object with its primary key id');
+      await expect(tracks.updateMany([{ name: 'x' }])).rejects.toThrow(
+        'updateMany() rows[0] must be a row object with its primary key id',
+      );
       await expect(tracks.updateMany([1, 2], {})).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(tracks.updateMany([1], { nope: 1 } as never)).rejects.toBeInstanceOf(UnknownFieldError);
     });
@@ -377,7 +446,9 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
   describe('deleteMany', () => {
     it('deletes by ids or by filter and counts what it deleted', async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
-      const ids = await lines.insertMany(Array.from({ length: 30 }, () => ({ invoice: 5, track: 5, unitPrice: 77, quantity: 1 })));
+      const ids = await lines.insertMany(
+        Array.from({ length: 30 }, () => ({ invoice: 5, track: 5, unitPrice: 77, quantity: 1 })),
+      );
       expect(await lines.deleteMany(ids.slice(0, 10), { chunkSize: 4 })).toBe(10);
       expect(await lines.deleteMany({ unitPrice: 77 })).toBe(20);
       expect(await lines.deleteMany([])).toBe(0);
@@ -385,7 +456,11 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
     });
 
     it('refuses an empty filter rather than deleting every row', async () => {
-      const error = await chinook.em().getRepository(InvoiceLine).deleteMany({}).catch(e => e);
+      const error = await chinook
+        .em()
+        .getRepository(InvoiceLine)
+        .deleteMany({})
+        .catch((e) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(error.message).toContain('nativeDelete({})');
     });
@@ -394,7 +469,9 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
   describe('stream', () => {
     it('yields every matching row once, in primary key order, across batch boundaries', async () => {
       const lines = chinook.em().getRepository(InvoiceLine);
-      const expected = (await chinook.em().find(InvoiceLine, { quantity: 1 }, { orderBy: { id: 'asc' } })).map(l => l.id);
+      const expected = (await chinook.em().find(InvoiceLine, { quantity: 1 }, { orderBy: { id: 'asc' } })).map(
+        (l) => l.id,
+      );
       for (const batchSize of [1000, expected.length, 7]) {
         const ids: number[] = [];
         for await (const line of lines.stream({ quantity: 1 }, { batchSize })) {
@@ -417,11 +494,14 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
 
     it("accepts MikroORM's stream({ where, orderBy, chunkSize }) call shape", async () => {
       const seen: number[] = [];
-      for await (const track of chinook.em().getRepository(Track).stream({ where: { album: 1 }, orderBy: { name: 'desc' }, chunkSize: 3 })) {
+      for await (const track of chinook
+        .em()
+        .getRepository(Track)
+        .stream({ where: { album: 1 }, orderBy: { name: 'desc' }, chunkSize: 3 })) {
         seen.push(track.id);
       }
       const expected = await chinook.em().find(Track, { album: 1 }, { orderBy: [{ name: 'desc' }, { id: 'asc' }] });
-      expect(seen).toEqual(expected.map(t => t.id));
+      expect(seen).toEqual(expected.map((t) => t.id));
     });
   });
 
@@ -442,31 +522,54 @@ describeEachDriver('BaseRepository on Chinook', ctx => {
       const invoices = chinook.em().getRepository(Invoice);
       chinook.resetQueries();
       const [all] = await invoices.aggregate({
-        metrics: { invoices: { count: '*' }, customers: { countDistinct: 'customer' }, revenue: { sum: 'total' }, smallest: { min: 'total' }, biggest: { max: 'total' } },
+        metrics: {
+          invoices: { count: '*' },
+          customers: { countDistinct: 'customer' },
+          revenue: { sum: 'total' },
+          smallest: { min: 'total' },
+          biggest: { max: 'total' },
+        },
       });
       expect(chinook.statements()).toHaveLength(1);
       const every = await chinook.em().find(Invoice, {});
-      const totals = every.map(i => i.total);
+      const totals = every.map((i) => i.total);
       expect(all).toEqual({
         invoices: every.length,
-        customers: new Set(every.map(i => i.customer.id)).size,
-        revenue: expect.closeTo(totals.reduce((a, b) => a + b, 0), 2),
+        customers: new Set(every.map((i) => i.customer.id)).size,
+        revenue: expect.closeTo(
+          totals.reduce((a, b) => a + b, 0),
+          2,
+        ),
         smallest: Math.min(...totals),
         biggest: Math.max(...totals),
       });
 
-      const perCountry = await invoices.aggregate({ groupBy: 'billingCountry', where: { total: { $gt: 5 } }, metrics: { n: { count: '*' }, avg: { avg: 'total' } } });
-      const usa = every.filter(i => i.billingCountry === 'USA' && i.total > 5);
-      expect(perCountry.find(r => r.billingCountry === 'USA')).toEqual({ billingCountry: 'USA', n: usa.length, avg: expect.closeTo(usa.reduce((a, i) => a + i.total, 0) / usa.length, 6) });
-      expect(perCountry.map(r => r.billingCountry)).toEqual([...perCountry.map(r => r.billingCountry)].sort());
+      const perCountry = await invoices.aggregate({
+        groupBy: 'billingCountry',
+        where: { total: { $gt: 5 } },
+        metrics: { n: { count: '*' }, avg: { avg: 'total' } },
+      });
+      const usa = every.filter((i) => i.billingCountry === 'USA' && i.total > 5);
+      expect(perCountry.find((r) => r.billingCountry === 'USA')).toEqual({
+        billingCountry: 'USA',
+        n: usa.length,
+        avg: expect.closeTo(usa.reduce((a, i) => a + i.total, 0) / usa.length, 6),
+      });
+      expect(perCountry.map((r) => r.billingCountry)).toEqual([...perCountry.map((r) => r.billingCountry)].sort());
     });
 
     it('rejects an empty or unknown metric', async () => {
       const invoices = chinook.em().getRepository(Invoice);
       await expect(invoices.aggregate({ metrics: {} })).rejects.toBeInstanceOf(InvalidArgumentError);
-      await expect(invoices.aggregate({ metrics: { x: { median: 'total' } as never } })).rejects.toThrow(/metrics\.x must be one of/);
-      await expect(invoices.aggregate({ metrics: { x: { sum: '*' } as never } })).rejects.toBeInstanceOf(InvalidArgumentError);
-      await expect(invoices.aggregate({ metrics: { x: { sum: 'lines' as never } } })).rejects.toBeInstanceOf(UnsupportedOperationError);
+      await expect(invoices.aggregate({ metrics: { x: { median: 'total' } as never } })).rejects.toThrow(
+        /metrics\.x must be one of/,
+      );
+      await expect(invoices.aggregate({ metrics: { x: { sum: '*' } as never } })).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      await expect(invoices.aggregate({ metrics: { x: { sum: 'lines' as never } } })).rejects.toBeInstanceOf(
+        UnsupportedOperationError,
+      );
     });
   });
 

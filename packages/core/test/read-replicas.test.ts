@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
 import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
-import { type LoggedQuery, useChinook } from './support/chinook-suite.js';
+import { type LoggedQuery, useChinook } from '../../../test/support/use-chinook.js';
 
 /**
  * The same PostgreSQL database registered twice: as the primary ("primary") and as a read replica
@@ -10,7 +10,7 @@ import { type LoggedQuery, useChinook } from './support/chinook-suite.js';
  */
 describeEachDriver(
   'BaseRepository with read replicas',
-  ctx => {
+  (ctx) => {
     const chinook = useChinook(ctx, {
       config: {
         name: 'primary',
@@ -20,16 +20,18 @@ describeEachDriver(
       },
     });
 
-    const connectionsOf = (queries: LoggedQuery[]) => [...new Set(queries.map(q => `${q.connection?.type}:${q.connection?.name}`))];
+    const connectionsOf = (queries: LoggedQuery[]) => [
+      ...new Set(queries.map((q) => `${q.connection?.type}:${q.connection?.name}`)),
+    ];
 
     describe('reads go to the replica', () => {
       const reads: Record<string, (tracks: ReturnType<typeof repo>) => Promise<unknown>> = {
-        findPage: tracks => tracks.findPage({ orderBy: { name: 'asc' }, perPage: 5 }),
-        findByCursor: tracks => tracks.findByCursor({ orderBy: { name: 'asc' }, first: 5 }),
-        findByIds: tracks => tracks.findByIds([1, 2, 3]),
-        countBy: tracks => tracks.countBy('genre'),
-        aggregate: tracks => tracks.aggregate({ metrics: { n: { count: '*' } } }),
-        stream: async tracks => {
+        findPage: (tracks) => tracks.findPage({ orderBy: { name: 'asc' }, perPage: 5 }),
+        findByCursor: (tracks) => tracks.findByCursor({ orderBy: { name: 'asc' }, first: 5 }),
+        findByIds: (tracks) => tracks.findByIds([1, 2, 3]),
+        countBy: (tracks) => tracks.countBy('genre'),
+        aggregate: (tracks) => tracks.aggregate({ metrics: { n: { count: '*' } } }),
+        stream: async (tracks) => {
           for await (const _ of tracks.stream({ album: 1 }, { batchSize: 4 })) {
             // drain
           }
@@ -51,7 +53,9 @@ describeEachDriver(
         const lines = chinook.em().getRepository(InvoiceLine);
         chinook.resetQueries();
         const ids = await lines.insertMany([{ invoice: 1, track: 1, unitPrice: 1, quantity: 1 }]);
-        await lines.upsertMany([{ id: ids[0], invoice: 1, track: 1, unitPrice: 2, quantity: 1 }], { onConflict: ['id'] });
+        await lines.upsertMany([{ id: ids[0], invoice: 1, track: 1, unitPrice: 2, quantity: 1 }], {
+          onConflict: ['id'],
+        });
         await lines.updateMany(ids, { quantity: 3 });
         await lines.updateMany([{ id: ids[0]!, quantity: 4 }]);
         await lines.deleteMany(ids);
@@ -61,7 +65,7 @@ describeEachDriver(
       });
 
       it('reads inside a transaction stay on the primary, where they see its uncommitted writes', async () => {
-        await chinook.em().transactional(async trx => {
+        await chinook.em().transactional(async (trx) => {
           await trx.getRepository(InvoiceLine).insertMany([{ invoice: 1, track: 1, unitPrice: 1, quantity: 1 }]);
           chinook.resetQueries();
           const page = await trx.getRepository(InvoiceLine).findPage({ perPage: 1 });

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { expect, it } from 'vitest';
 import { InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
-import { useChinook } from './support/chinook-suite.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -16,7 +16,7 @@ function heapAfterGc(): number {
 
 const MB = 1024 * 1024;
 
-describeEachDriver('BaseRepository.stream memory', ctx => {
+describeEachDriver('BaseRepository.stream memory', (ctx) => {
   // scale 100: 224 000 invoice lines.
   const chinook = useChinook(ctx, { scale: 100 });
 
@@ -35,8 +35,11 @@ describeEachDriver('BaseRepository.stream memory', ctx => {
     }
     peak = Math.max(peak, heapAfterGc() - baseline);
     expect(count).toBe(224_000);
-    const [{ total }] = (await chinook.em().getRepository(InvoiceLine).aggregate({ metrics: { total: { sum: 'quantity' } } })) as [{ total: number }];
-    expect(quantity).toBe(total);
+    const [sum] = await chinook
+      .em()
+      .getRepository(InvoiceLine)
+      .aggregate({ metrics: { total: { sum: 'quantity' } } });
+    expect(quantity).toBe(sum!.total);
     console.info(`stream on ${ctx.driver}: 224k rows, peak retained heap growth ${(peak / MB).toFixed(1)} MB`);
     expect(peak / MB).toBeLessThan(50);
   }, 300_000);

@@ -37,8 +37,18 @@ export interface BulkDialect {
   /** `rows[i][0]` is the key of row i; the rest are the values of `columns`, in order. */
   updateRows(table: string, key: BulkColumn, columns: readonly BulkColumn[], rows: readonly unknown[][]): BulkStatement;
   /** Sets the same values on every row whose key is in `ids`. */
-  updateSame(table: string, key: BulkColumn, set: readonly (readonly [BulkColumn, unknown])[], ids: readonly unknown[]): BulkStatement;
+  updateSame(
+    table: string,
+    key: BulkColumn,
+    set: readonly (readonly [BulkColumn, unknown])[],
+    ids: readonly unknown[],
+  ): BulkStatement;
   deleteIds(table: string, key: BulkColumn, ids: readonly unknown[]): BulkStatement;
+  /**
+   * Runs a statement on the driver's own handle when the dialect can do better than Kysely (SQLite
+   * reuses prepared statements); `undefined` means "run it through Kysely".
+   */
+  readonly execute?: (statement: BulkStatement) => { rows: Record<string, unknown>[]; affected: number };
 }
 
 /** `on conflict (...) do update set ... | do nothing`: the same spelling on SQLite and PostgreSQL. */
@@ -46,11 +56,11 @@ export function conflictSql(conflict: ConflictClause | undefined): string {
   if (!conflict) {
     return '';
   }
-  const target = conflict.target.map(c => c.quoted).join(', ');
+  const target = conflict.target.map((c) => c.quoted).join(', ');
   if (conflict.merge.length === 0) {
     return ` on conflict (${target}) do nothing`;
   }
-  const set = conflict.merge.map(c => `${c.quoted} = excluded.${c.quoted}`).join(', ');
+  const set = conflict.merge.map((c) => `${c.quoted} = excluded.${c.quoted}`).join(', ');
   return ` on conflict (${target}) do update set ${set}`;
 }
 
@@ -59,5 +69,5 @@ export function returningSql(returning: readonly BulkColumn[] | '*'): string {
   if (returning === '*') {
     return ' returning *';
   }
-  return returning.length > 0 ? ` returning ${returning.map(c => c.quoted).join(', ')}` : '';
+  return returning.length > 0 ? ` returning ${returning.map((c) => c.quoted).join(', ')}` : '';
 }

@@ -2,17 +2,22 @@ import {
   type Dictionary,
   type EntityMetadata,
   type EntityProperty,
+  helper,
   Reference,
   ReferenceKind,
   Utils,
-  helper,
 } from '@mikro-orm/core';
-import { type AbstractSqlConnection, BasePostgreSqlPlatform, type SqlEntityManager, SqlitePlatform } from '@mikro-orm/sql';
+import {
+  type AbstractSqlConnection,
+  BasePostgreSqlPlatform,
+  type SqlEntityManager,
+  SqlitePlatform,
+} from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import { UnsupportedOperationError } from '../errors/unsupported-operation-error.js';
 import type { BulkColumn, BulkDialect, BulkStatement } from './bulk-dialect.js';
 import { PostgreSqlBulkDialect } from './postgresql-bulk-dialect.js';
-import { SqliteBulkDialect } from './sqlite-bulk-dialect.js';
+import { SqliteBulkDialect, type SqliteDatabase } from './sqlite-bulk-dialect.js';
 
 /** What a bulk statement returned: the `returning` rows and the affected row count. */
 export interface StatementResult {
@@ -55,8 +60,14 @@ async function createDialect(em: SqlEntityManager, connection: AbstractSqlConnec
       em.getTransactionContext(),
     );
     const limit = Number(String(rows[0]?.option ?? '').split('=')[1]);
+    // A better-sqlite3 handle (the @mikro-orm/sqlite driver) lets the dialect reuse prepared statements.
+    const native = await (connection as { getNativeClient?: () => Promise<unknown> })
+      .getNativeClient?.()
+      .catch(() => undefined);
+    const database =
+      typeof (native as SqliteDatabase | undefined)?.prepare === 'function' ? (native as SqliteDatabase) : undefined;
     // SQLite's documented default before 3.32 is 999; newer builds say so in compile_options.
-    return new SqliteBulkDialect(Number.isInteger(limit) && limit > 0 ? limit : 999);
+    return new SqliteBulkDialect(Number.isInteger(limit) && limit > 0 ? limit : 999, database);
   }
   throw new UnsupportedOperationError(
     `Stratum's bulk operations support PostgreSQL and SQLite, but this EntityManager uses ${platform.constructor.name}.`,
@@ -67,15 +78,23 @@ async function createDialect(em: SqlEntityManager, connection: AbstractSqlConnec
  * Runs one statement with bound parameters on the EntityManager's own write connection, inside its
  * current transaction if there is one, and logs it through MikroORM's logger like any other query.
  */
-export async function executeStatement(em: SqlEntityManager, statement: BulkStatement): Promise<StatementResult> {
+export async function executeStatement(
+  em: SqlEntityManager,
+  dialect: BulkDialect,
+  statement: BulkStatement,
+): Promise<StatementResult> {
   const connection = em.getDriver().getConnection('write') as LoggedConnection;
   await connection.ensureConnection();
-  const target = em.getTransactionContext<any>() ?? connection.getClient();
-  const compiled = CompiledQuery.raw(statement.sql, statement.params);
   const result = await connection.executeQuery(
     statement.sql,
     async () => {
-      const res = await target.executeQuery(compiled);
+      if (dialect.execute) {
+        // Only ever called inside em.transactional(), which holds SQLite's one connection for us.
+        const { rows, affected } = dialect.execute(statement);
+        return { rows, affectedRows: affected };
+      }
+      const target = em.getTransactionContext<any>() ?? connection.getClient();
+      const res = await target.executeQuery(CompiledQuery.raw(statement.sql, statement.params));
       return { rows: res.rows as Dictionary[], affectedRows: Number(res.numAffectedRows ?? res.rows.length) };
     },
     { query: statement.sql, params: statement.params },
@@ -98,7 +117,12 @@ export function tableOf(em: SqlEntityManager, meta: EntityMetadata, schema?: str
  * or primary key) becomes its primary key, a custom type converts itself, a date takes the
  * platform's form; then the dialect turns it into something its driver binds.
  */
-export function toDatabaseValue(em: SqlEntityManager, dialect: BulkDialect, prop: EntityProperty, value: unknown): unknown {
+export function toDatabaseValue(
+  em: SqlEntityManager,
+  dialect: BulkDialect,
+  prop: EntityProperty,
+  value: unknown,
+): unknown {
   let v = value;
   if (v === undefined) {
     v = prop.default ?? null;

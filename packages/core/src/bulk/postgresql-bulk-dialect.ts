@@ -1,4 +1,11 @@
-import { type BulkColumn, type BulkDialect, type BulkStatement, type ConflictClause, conflictSql, returningSql } from './bulk-dialect.js';
+import {
+  type BulkColumn,
+  type BulkDialect,
+  type BulkStatement,
+  type ConflictClause,
+  conflictSql,
+  returningSql,
+} from './bulk-dialect.js';
 
 /** Array casts need the base type: `serial` is only DDL sugar for `int` plus a sequence. */
 const SERIAL_TYPES: Record<string, string> = { serial: 'int', bigserial: 'bigint', smallserial: 'smallint' };
@@ -39,24 +46,34 @@ export class PostgreSqlBulkDialect implements BulkDialect {
     conflict?: ConflictClause,
   ): BulkStatement {
     const sql =
-      `insert into ${table} (${columns.map(c => c.quoted).join(', ')}) ` +
+      `insert into ${table} (${columns.map((c) => c.quoted).join(', ')}) ` +
       `select * from unnest(${columns.map((c, i) => `$${i + 1}::${arrayCast(c)}`).join(', ')})` +
       conflictSql(conflict) +
       returningSql(returning);
     return { sql, params: transpose(rows, columns.length) };
   }
 
-  updateRows(table: string, key: BulkColumn, columns: readonly BulkColumn[], rows: readonly unknown[][]): BulkStatement {
+  updateRows(
+    table: string,
+    key: BulkColumn,
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+  ): BulkStatement {
     const all = [key, ...columns];
     const names = ['k', ...columns.map((_, i) => `v${i}`)];
     const sql =
       `update ${table} set ${columns.map((c, i) => `${c.quoted} = "__stratum_rows"."v${i}"`).join(', ')} ` +
-      `from unnest(${all.map((c, i) => `$${i + 1}::${arrayCast(c)}`).join(', ')}) as "__stratum_rows" (${names.map(n => `"${n}"`).join(', ')}) ` +
+      `from unnest(${all.map((c, i) => `$${i + 1}::${arrayCast(c)}`).join(', ')}) as "__stratum_rows" (${names.map((n) => `"${n}"`).join(', ')}) ` +
       `where ${table}.${key.quoted} = "__stratum_rows"."k"`;
     return { sql, params: transpose(rows, all.length) };
   }
 
-  updateSame(table: string, key: BulkColumn, set: readonly (readonly [BulkColumn, unknown])[], ids: readonly unknown[]): BulkStatement {
+  updateSame(
+    table: string,
+    key: BulkColumn,
+    set: readonly (readonly [BulkColumn, unknown])[],
+    ids: readonly unknown[],
+  ): BulkStatement {
     const sql =
       `update ${table} set ${set.map(([c], i) => `${c.quoted} = $${i + 1}`).join(', ')} ` +
       `where ${key.quoted} = any($${set.length + 1}::${arrayCast(key)})`;

@@ -1,4 +1,4 @@
-import { StratumError, describeValue } from './stratum-error.js';
+import { describeValue, StratumError } from './stratum-error.js';
 
 /**
  * An argument has the wrong type or is out of range. The message states what was expected,

@@ -1,4 +1,4 @@
-import { StratumError, describeValue } from './stratum-error.js';
+import { describeValue, StratumError } from './stratum-error.js';
 
 /**
  * A keyset cursor (`after` / `before`) was not produced by `findByCursor` for the same `orderBy`.

@@ -19,11 +19,17 @@ export function withPrimaryKeyTieBreaker(meta: EntityMetadata, orderBy: unknown)
     for (const [field, direction] of Object.entries(order)) {
       assertKnownField(meta, field, 'orderBy');
       if (typeof direction === 'string' && !DIRECTIONS.has(direction.toLowerCase())) {
-        throw new InvalidArgumentError(`orderBy.${field}`, "'asc' or 'desc' (optionally with 'nulls first|last')", direction);
+        throw new InvalidArgumentError(
+          `orderBy.${field}`,
+          "'asc' or 'desc' (optionally with 'nulls first|last')",
+          direction,
+        );
       }
       used.add(field);
     }
   }
-  const tieBreaker = Object.fromEntries(meta.primaryKeys.filter(pk => !used.has(pk)).map(pk => [pk, 'asc']));
-  return Object.keys(tieBreaker).length > 0 ? [...(orders as Record<string, unknown>[]), tieBreaker] : (orders as Record<string, unknown>[]);
+  const tieBreaker = Object.fromEntries(meta.primaryKeys.filter((pk) => !used.has(pk)).map((pk) => [pk, 'asc']));
+  return Object.keys(tieBreaker).length > 0
+    ? [...(orders as Record<string, unknown>[]), tieBreaker]
+    : (orders as Record<string, unknown>[]);
 }

@@ -1,9 +1,9 @@
 import { DefaultLogger, type LogContext, type LoggerOptions, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll } from 'vitest';
-import { chinookConfig } from '../../../../examples/chinook/src/config.js';
-import { seedChinook } from '../../../../examples/chinook/src/seeder.js';
-import type { DriverContext } from '../../../../test/harness/index.js';
+import { chinookConfig } from '../../examples/chinook/src/config.js';
+import { seedChinook } from '../../examples/chinook/src/seeder.js';
+import type { DriverContext } from '../harness/index.js';
 
 /** A query as MikroORM's logger saw it. */
 export interface LoggedQuery extends LogContext {
@@ -40,7 +40,10 @@ export interface ChinookSuite {
  * Opens the Chinook example on the suite's database (from `describeEachDriver`), creates the schema
  * and seeds the real data (or `scale` × customers/invoices/lines) through BaseRepository.insertMany.
  */
-export function useChinook(ctx: DriverContext, options: { scale?: number; config?: Partial<Options> } = {}): ChinookSuite {
+export function useChinook(
+  ctx: DriverContext,
+  options: { scale?: number; config?: Partial<Options> } = {},
+): ChinookSuite {
   const queries: LoggedQuery[] = [];
   let orm: MikroORM | undefined;
   beforeAll(async () => {
@@ -67,7 +70,9 @@ export function useChinook(ctx: DriverContext, options: { scale?: number; config
     queries,
     statements(pattern?: RegExp) {
       return queries.filter(
-        q => !/^(begin|commit|rollback|savepoint|release savepoint|rollback to savepoint)\b/i.test(q.query.trim()) && (!pattern || pattern.test(q.query)),
+        (q) =>
+          !/^(begin|commit|rollback|savepoint|release savepoint|rollback to savepoint)\b/i.test(q.query.trim()) &&
+          (!pattern || pattern.test(q.query)),
       );
     },
     resetQueries() {

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { describeEachDriver } from '../../../test/harness/index.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
+import { Invoice, InvoiceLine, Track } from '../src/entities/index.js';
+import { CHINOOK_COUNTS } from '../src/seeder.js';
+import { aggregates } from '../src/snippets/aggregates.js';
+import { bulk } from '../src/snippets/bulk.js';
+import { pagination } from '../src/snippets/pagination.js';
+import { streaming } from '../src/snippets/streaming.js';
+import { transaction } from '../src/snippets/transaction.js';
+
+const SNIPPETS = new URL('../src/snippets/', import.meta.url);
+const DOCS = new URL('../../../docs/', import.meta.url);
+
+/** The `// #region doc` part of a snippet file, de-indented by the function body's two spaces. */
+function region(file: string): string {
+  const source = readFileSync(new URL(file, SNIPPETS), 'utf8');
+  const body = source.split('// #region doc\n')[1]?.split('  // #endregion doc')[0];
+  if (body === undefined) throw new Error(`${file} has no // #region doc ... // #endregion doc`);
+  return body
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line.startsWith('  ') ? line.slice(2) : line))
+    .join('\n');
+}
+
+describe('docs snippets', () => {
+  const docs = readdirSync(DOCS)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => readFileSync(new URL(f, DOCS), 'utf8'))
+    .join('\n');
+
+  for (const file of readdirSync(SNIPPETS).filter((f) => f.endsWith('.ts'))) {
+    it(`docs show examples/chinook/src/snippets/${file} verbatim`, () => {
+      const marker = `<!-- snippet: examples/chinook/src/snippets/${file} -->\n\`\`\`ts\n`;
+      expect(docs).toContain(marker);
+      const shown = docs.split(marker)[1]!.split('\n```')[0];
+      expect(shown).toBe(region(file));
+    });
+  }
+});
+
+describeEachDriver('docs snippets run', (ctx) => {
+  const chinook = useChinook(ctx);
+
+  it('pagination: pages, cursors and ordered lookups as the page says', async () => {
+    const { page, first, back, next, t42, missing, t7 } = await pagination(chinook.em());
+    expect(page).toMatchObject({ total: 1297, pages: 130, page: 2, hasPrev: true, hasNext: true });
+    expect(back.items.map((t) => t.id)).toEqual(first.items.map((t) => t.id));
+    expect(next.hasPrevPage).toBe(true);
+    expect([t42?.id, missing, t7?.id]).toEqual([42, null, 7]);
+  });
+
+  it('bulk: insert, upsert, update and delete report what they did', async () => {
+    const names = (await chinook.em().getRepository(Track).findByIds([1, 2])).map((t) => t!.name);
+    const result = await bulk(chinook.em());
+    expect(result.ids).toHaveLength(10_000);
+    expect(result.upserted).toMatchObject({ id: result.ids[0], unitPrice: 1.99, quantity: 3 });
+    expect([result.repriced, result.renamed, result.deleted]).toEqual([100, 2, 10_000]);
+    expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(CHINOOK_COUNTS.invoiceLines);
+    expect((await chinook.em().getRepository(Track).findByIds([1, 2])).map((t) => t!.name)).toEqual(names);
+  });
+
+  it('transaction: a failed unit of work leaves nothing behind', async () => {
+    expect(await transaction(chinook.em())).toEqual({ failed: 'payment declined' });
+    expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(CHINOOK_COUNTS.invoiceLines);
+    expect(await chinook.em().count(Invoice)).toBe(CHINOOK_COUNTS.invoices);
+  });
+
+  it('streaming: visits every line once', async () => {
+    const { lines, revenue } = await streaming(chinook.em());
+    expect(lines).toBe(CHINOOK_COUNTS.invoiceLines);
+    expect(revenue).toBeCloseTo(2328.6, 2);
+  });
+
+  it('aggregates: counts and sums match the data', async () => {
+    const { perGenre, overall, perCountry } = await aggregates(chinook.em());
+    expect(perGenre['1']).toBe(1297);
+    expect(overall).toEqual({ invoices: 412, customers: 59, revenue: expect.closeTo(2328.6, 2) });
+    expect(perCountry.length).toBeGreaterThan(0);
+    expect(perCountry.reduce((n, r) => n + (r.invoices ?? 0), 0)).toBeLessThan(412);
+  });
+});
