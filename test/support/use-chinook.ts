@@ -1,13 +1,15 @@
 import { DefaultLogger, type LogContext, type LoggerOptions, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { currentOperation, type StratumOperation } from '@stratum/core';
 import { afterAll, beforeAll } from 'vitest';
 import { chinookConfig } from '../../examples/chinook/src/config.js';
 import { seedChinook } from '../../examples/chinook/src/seeder.js';
 import type { DriverContext } from '../harness/index.js';
 
-/** A query as MikroORM's logger saw it. */
+/** A query as MikroORM's logger saw it, with the Stratum operation it ran in. */
 export interface LoggedQuery extends LogContext {
   query: string;
+  operation?: StratumOperation;
 }
 
 /** A logger that records every query MikroORM reports (whatever the debug setting), and prints nothing. */
@@ -20,7 +22,7 @@ class RecordingLogger extends DefaultLogger {
   }
 
   override logQuery(context: LoggedQuery): void {
-    this.sink.push(context);
+    this.sink.push({ ...context, operation: currentOperation() });
   }
 }
 

@@ -22,6 +22,7 @@ import {
 import { type SqlEntityManager, SqlEntityRepository } from '@mikro-orm/sql';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
+import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
 import {
   assertKnownFilterFields,
   type ColumnProperty,
@@ -32,6 +33,7 @@ import {
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { InvalidCursorError } from './errors/invalid-cursor-error.js';
 import { UnsupportedOperationError } from './errors/unsupported-operation-error.js';
+import { runInOperation } from './operation-context.js';
 import { withPrimaryKeyTieBreaker } from './pagination/order-by.js';
 import type { Page } from './pagination/page.js';
 
@@ -145,26 +147,34 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * ```
    */
   async findPage<Hint extends string = never>(options: FindPageOptions<T, Hint> = {}): Promise<Page<Loaded<T, Hint>>> {
-    const { where = {} as FilterQuery<T>, orderBy, page = 1, perPage = this.defaultPerPage, ...findOptions } = options;
-    assertPositiveInteger('page', page);
-    const limit = Math.min(assertPositiveInteger('perPage', perPage), this.maxPerPage);
-    assertKnownFilterFields(this.meta, where);
-    const [items, total] = await this.getEntityManager().findAndCount(this.entityName, where as never, {
-      ...(findOptions as FindOptions<T, Hint>),
-      orderBy: withPrimaryKeyTieBreaker(this.meta, orderBy) as FindOptions<T>['orderBy'],
-      limit,
-      offset: (page - 1) * limit,
+    return this.run('findPage', async () => {
+      const {
+        where = {} as FilterQuery<T>,
+        orderBy,
+        page = 1,
+        perPage = this.defaultPerPage,
+        ...findOptions
+      } = options;
+      assertPositiveInteger('page', page);
+      const limit = Math.min(assertPositiveInteger('perPage', perPage), this.maxPerPage);
+      assertKnownFilterFields(this.meta, where);
+      const [items, total] = await this.getEntityManager().findAndCount(this.entityName, where as never, {
+        ...(findOptions as FindOptions<T, Hint>),
+        orderBy: withPrimaryKeyTieBreaker(this.meta, orderBy) as FindOptions<T>['orderBy'],
+        limit,
+        offset: (page - 1) * limit,
+      });
+      const pages = Math.ceil(total / limit);
+      return {
+        items: items as Loaded<T, Hint>[],
+        total,
+        page,
+        perPage: limit,
+        pages,
+        hasNext: page < pages,
+        hasPrev: page > 1,
+      };
     });
-    const pages = Math.ceil(total / limit);
-    return {
-      items: items as Loaded<T, Hint>[],
-      total,
-      page,
-      perPage: limit,
-      pages,
-      hasNext: page < pages,
-      hasPrev: page > 1,
-    };
   }
 
   /**
@@ -189,32 +199,34 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   >(
     options: WithUsingOptions<FindByCursorOptions<T, Hint, Fields, Excludes, IncludeCount>, T, Using> = {} as never,
   ): Promise<Cursor<T, Hint, Fields, Excludes, IncludeCount>> {
-    const { first, last, after, before } = options;
-    if (first !== undefined && last !== undefined) {
-      throw new InvalidArgumentError('first/last', 'only one of them (first to go forward, last to go back)', {
-        first,
-        last,
-      });
-    }
-    if (after !== undefined && before !== undefined) {
-      throw new InvalidArgumentError('after/before', 'only one of them', { after, before });
-    }
-    assertKnownFilterFields(this.meta, options.where);
-    const orderBy = withPrimaryKeyTieBreaker(this.meta, options.orderBy);
-    const width = Cursor.getDefinition(this.meta, orderBy as never).length;
-    const page: Dictionary = {};
-    if (last !== undefined || (before !== undefined && first === undefined)) {
-      page.last = Math.min(assertPositiveInteger('last', last ?? this.defaultPerPage), this.maxPerPage);
-    } else {
-      page.first = Math.min(assertPositiveInteger('first', first ?? this.defaultPerPage), this.maxPerPage);
-    }
-    if (after !== undefined) {
-      page.after = assertCursor('after', after, width);
-    }
-    if (before !== undefined) {
-      page.before = assertCursor('before', before, width);
-    }
-    return super.findByCursor({ ...options, orderBy, ...page } as never);
+    return this.run('findByCursor', async () => {
+      const { first, last, after, before } = options;
+      if (first !== undefined && last !== undefined) {
+        throw new InvalidArgumentError('first/last', 'only one of them (first to go forward, last to go back)', {
+          first,
+          last,
+        });
+      }
+      if (after !== undefined && before !== undefined) {
+        throw new InvalidArgumentError('after/before', 'only one of them', { after, before });
+      }
+      assertKnownFilterFields(this.meta, options.where);
+      const orderBy = withPrimaryKeyTieBreaker(this.meta, options.orderBy);
+      const width = Cursor.getDefinition(this.meta, orderBy as never).length;
+      const page: Dictionary = {};
+      if (last !== undefined || (before !== undefined && first === undefined)) {
+        page.last = Math.min(assertPositiveInteger('last', last ?? this.defaultPerPage), this.maxPerPage);
+      } else {
+        page.first = Math.min(assertPositiveInteger('first', first ?? this.defaultPerPage), this.maxPerPage);
+      }
+      if (after !== undefined) {
+        page.after = assertCursor('after', after, width);
+      }
+      if (before !== undefined) {
+        page.before = assertCursor('before', before, width);
+      }
+      return super.findByCursor({ ...options, orderBy, ...page } as never);
+    });
   }
 
   /**
@@ -230,22 +242,24 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     ids: readonly Primary<T>[],
     options: Omit<FindOptions<T, Hint>, 'limit' | 'offset'> = {},
   ): Promise<(Loaded<T, Hint> | null)[]> {
-    if (!Array.isArray(ids)) {
-      throw new InvalidArgumentError('ids', 'an array of primary keys', ids);
-    }
-    const unique = [...new Map(ids.map((id) => [primaryKeyHash(id), id])).values()];
-    const found = new Map<string, Loaded<T, Hint>>();
-    for (const part of chunk(unique, 1000)) {
-      const entities = await this.getEntityManager().find(
-        this.entityName,
-        part as never,
-        options as FindOptions<T, Hint>,
-      );
-      for (const entity of entities) {
-        found.set(helper(entity).getSerializedPrimaryKey(), entity);
+    return this.run('findByIds', async () => {
+      if (!Array.isArray(ids)) {
+        throw new InvalidArgumentError('ids', 'an array of primary keys', ids);
       }
-    }
-    return ids.map((id) => found.get(primaryKeyHash(id)) ?? null);
+      const unique = [...new Map(ids.map((id) => [primaryKeyHash(id), id])).values()];
+      const found = new Map<string, Loaded<T, Hint>>();
+      for (const part of chunk(unique, 1000)) {
+        const entities = await this.getEntityManager().find(
+          this.entityName,
+          part as never,
+          options as FindOptions<T, Hint>,
+        );
+        for (const entity of entities) {
+          found.set(helper(entity).getSerializedPrimaryKey(), entity);
+        }
+      }
+      return ids.map((id) => found.get(primaryKeyHash(id)) ?? null);
+    });
   }
 
   /**
@@ -270,8 +284,14 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     rows: T[] | RequiredEntityData<T>[] | EntityData<T>[],
     options: NativeInsertUpdateOptions<T> & BulkOptions = {},
   ): Promise<Primary<T>[]> {
-    const written = await this.writeRows(rows, options, 'insertMany');
-    return written.map((row) => this.primaryKeyOf(row));
+    return this.run('insertMany', async () => {
+      const written = await this.writeRows(rows, options, 'insertMany');
+      const ids = written.map((row) => this.primaryKeyOf(row));
+      if (ids.length > 0) {
+        await this.emitWrite('insert', ids);
+      }
+      return ids;
+    });
   }
 
   /**
@@ -292,9 +312,17 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     rows: T[] | EntityData<T>[] = [],
     options: UpsertManyOptions<T, Fields> & BulkUpsertOptions<T> = {},
   ): Promise<T[]> {
-    const written = await this.writeRows(rows, normalizeUpsertOptions(options), 'upsertMany');
-    const em = this.getEntityManager();
-    return written.map((row) => em.map(this.entityName, row as never) as T);
+    return this.run('upsertMany', async () => {
+      const written = await this.writeRows(rows, normalizeUpsertOptions(options), 'upsertMany');
+      if (written.length > 0) {
+        await this.emitWrite(
+          'upsert',
+          written.map((row) => this.primaryKeyOf(row)),
+        );
+      }
+      const em = this.getEntityManager();
+      return written.map((row) => em.map(this.entityName, row as never) as T);
+    });
   }
 
   /**
@@ -315,17 +343,23 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     valuesOrOptions?: EntityData<T> | BulkOptions,
     maybeOptions: BulkOptions = {},
   ): Promise<number> {
-    if (!Array.isArray(idsOrRows)) {
-      throw new InvalidArgumentError('updateMany()', 'given an array of ids or an array of rows', idsOrRows);
-    }
-    const perRow = idsOrRows.length > 0 && Utils.isPlainObject(idsOrRows[0]);
-    if (perRow) {
-      return this.updateRows(idsOrRows as EntityData<T>[], (valuesOrOptions as BulkOptions) ?? {});
-    }
-    if (!Utils.isPlainObject(valuesOrOptions)) {
-      throw new InvalidArgumentError('updateMany(ids, values) values', 'an object of property values', valuesOrOptions);
-    }
-    return this.updateSame(idsOrRows as Primary<T>[], valuesOrOptions as EntityData<T>, maybeOptions);
+    return this.run('updateMany', async () => {
+      if (!Array.isArray(idsOrRows)) {
+        throw new InvalidArgumentError('updateMany()', 'given an array of ids or an array of rows', idsOrRows);
+      }
+      const perRow = idsOrRows.length > 0 && Utils.isPlainObject(idsOrRows[0]);
+      if (perRow) {
+        return this.updateRows(idsOrRows as EntityData<T>[], (valuesOrOptions as BulkOptions) ?? {});
+      }
+      if (!Utils.isPlainObject(valuesOrOptions)) {
+        throw new InvalidArgumentError(
+          'updateMany(ids, values) values',
+          'an object of property values',
+          valuesOrOptions,
+        );
+      }
+      return this.updateSame(idsOrRows as Primary<T>[], valuesOrOptions as EntityData<T>, maybeOptions);
+    });
   }
 
   /**
@@ -339,33 +373,39 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * ```
    */
   async deleteMany(idsOrWhere: readonly Primary<T>[] | FilterQuery<T>, options: BulkOptions = {}): Promise<number> {
-    const em = this.getEntityManager();
-    if (!Array.isArray(idsOrWhere)) {
-      if (!Utils.isPlainObject(idsOrWhere) || Object.keys(idsOrWhere).length === 0) {
-        throw new InvalidArgumentError(
-          'deleteMany() filter',
-          'an array of ids or a non-empty filter (use nativeDelete({}) to delete every row on purpose)',
-          idsOrWhere,
-        );
+    return this.run('deleteMany', async () => {
+      const em = this.getEntityManager();
+      if (!Array.isArray(idsOrWhere)) {
+        if (!Utils.isPlainObject(idsOrWhere) || Object.keys(idsOrWhere).length === 0) {
+          throw new InvalidArgumentError(
+            'deleteMany() filter',
+            'an array of ids or a non-empty filter (use nativeDelete({}) to delete every row on purpose)',
+            idsOrWhere,
+          );
+        }
+        assertKnownFilterFields(this.meta, idsOrWhere);
+        const deleted = await em.nativeDelete(this.entityName, idsOrWhere as never);
+        await this.emitWrite('delete', undefined, idsOrWhere);
+        return deleted;
       }
-      assertKnownFilterFields(this.meta, idsOrWhere);
-      return em.nativeDelete(this.entityName, idsOrWhere as never);
-    }
-    const meta = this.meta;
-    const key = singlePrimaryKey(meta, 'deleteMany(ids)');
-    const chunkSize = this.chunkSize(options);
-    if (idsOrWhere.length === 0) {
-      return 0;
-    }
-    return em.transactional(async (trx) => {
-      const dialect = await bulkDialectOf(trx);
-      const keyColumn = bulkColumn(trx, key.prop, key.column);
-      const ids = idsOrWhere.map((id) => toDatabaseValue(trx, dialect, key.prop, id));
-      let deleted = 0;
-      for (const part of chunk(ids, dialect.idsPerStatement(0, chunkSize))) {
-        deleted += (await executeStatement(trx, dialect, dialect.deleteIds(tableOf(trx, meta), keyColumn, part)))
-          .affected;
+      const meta = this.meta;
+      const key = singlePrimaryKey(meta, 'deleteMany(ids)');
+      const chunkSize = this.chunkSize(options);
+      if (idsOrWhere.length === 0) {
+        return 0;
       }
+      const deleted = await em.transactional(async (trx) => {
+        const dialect = await bulkDialectOf(trx);
+        const keyColumn = bulkColumn(trx, key.prop, key.column);
+        const ids = idsOrWhere.map((id) => toDatabaseValue(trx, dialect, key.prop, id));
+        let deleted = 0;
+        for (const part of chunk(ids, dialect.idsPerStatement(0, chunkSize))) {
+          deleted += (await executeStatement(trx, dialect, dialect.deleteIds(tableOf(trx, meta), keyColumn, part)))
+            .affected;
+        }
+        return deleted;
+      });
+      await this.emitWrite('delete', idsOrWhere);
       return deleted;
     });
   }
@@ -415,15 +455,17 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     const em = this.getEntityManager();
     let after: string | undefined;
     while (true) {
-      const batch: Cursor<T, any, any, any, false> = await em.findByCursor(this.entityName, {
-        ...findOptions,
-        where: where as never,
-        orderBy: order as never,
-        first: batchSize,
-        ...(after === undefined ? {} : { after }),
-        includeCount: false,
-        disableIdentityMap: true,
-      });
+      const batch: Cursor<T, any, any, any, false> = await this.run('stream', () =>
+        em.findByCursor(this.entityName, {
+          ...findOptions,
+          where: where as never,
+          orderBy: order as never,
+          first: batchSize,
+          ...(after === undefined ? {} : { after }),
+          includeCount: false,
+          disableIdentityMap: true,
+        }),
+      );
       yield* batch.items;
       if (!batch.hasNextPage || batch.endCursor === null) {
         return;
@@ -446,14 +488,16 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     groupBy: EntityKey<T> | readonly EntityKey<T>[],
     whereOrOptions: FilterQuery<T> | CountByOptions<T> = {},
   ): Promise<Dictionary<number>> {
-    for (const field of Array.isArray(groupBy) ? groupBy : [groupBy]) {
-      columnOf(this.meta, field as string, 'countBy');
-    }
-    const options = (
-      this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }
-    ) as CountByOptions<T>;
-    assertKnownFilterFields(this.meta, options.where);
-    return super.countBy(groupBy, options);
+    return this.run('countBy', async () => {
+      for (const field of Array.isArray(groupBy) ? groupBy : [groupBy]) {
+        columnOf(this.meta, field as string, 'countBy');
+      }
+      const options = (
+        this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }
+      ) as CountByOptions<T>;
+      assertKnownFilterFields(this.meta, options.where);
+      return super.countBy(groupBy, options);
+    });
   }
 
   /**
@@ -476,44 +520,46 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   async aggregate<M extends Record<string, AggregateMetric<T>>, G extends EntityKey<T> = never>(
     options: AggregateOptions<T, M, G>,
   ): Promise<AggregateRow<T, M, G>[]> {
-    const { where = {} as FilterQuery<T>, groupBy, metrics } = options;
-    const meta = this.meta;
-    const platform = this.getEntityManager().getPlatform();
-    const q = (id: string) => platform.quoteIdentifier(id);
-    const groups = (groupBy === undefined ? [] : Array.isArray(groupBy) ? groupBy : [groupBy]).map((field) => ({
-      field,
-      ...columnOf(meta, field, 'groupBy'),
-    }));
-    if (!Utils.isPlainObject(metrics) || Object.keys(metrics).length === 0) {
-      throw new InvalidArgumentError('metrics', "a non-empty object such as { n: { count: '*' } }", metrics);
-    }
-    const selects = groups.map((g) => raw(`${q('e0')}.${q(g.column)} as ${q(g.field)}`));
-    const numeric = new Set<string>();
-    for (const [alias, metric] of Object.entries(metrics)) {
-      const [fn, field] = parseMetric(alias, metric);
-      const column = field === '*' ? '*' : `${q('e0')}.${q(columnOf(meta, field, `metrics.${alias}`).column)}`;
-      const expression = fn === 'countDistinct' ? `count(distinct ${column})` : `${fn}(${column})`;
-      selects.push(raw(`${expression} as ${q(alias)}`));
-      if (fn === 'count' || fn === 'countDistinct' || fn === 'sum' || fn === 'avg' || isNumericField(meta, field)) {
-        numeric.add(alias);
+    return this.run('aggregate', async () => {
+      const { where = {} as FilterQuery<T>, groupBy, metrics } = options;
+      const meta = this.meta;
+      const platform = this.getEntityManager().getPlatform();
+      const q = (id: string) => platform.quoteIdentifier(id);
+      const groups = (groupBy === undefined ? [] : Array.isArray(groupBy) ? groupBy : [groupBy]).map((field) => ({
+        field,
+        ...columnOf(meta, field, 'groupBy'),
+      }));
+      if (!Utils.isPlainObject(metrics) || Object.keys(metrics).length === 0) {
+        throw new InvalidArgumentError('metrics', "a non-empty object such as { n: { count: '*' } }", metrics);
       }
-    }
-    assertKnownFilterFields(meta, where);
-    const qb = this.getEntityManager()
-      .createQueryBuilder(this.entityName, 'e0')
-      .select(selects as never)
-      .where(where as never);
-    if (groups.length > 0) {
-      const columns = groups.map((g) => raw(`${q('e0')}.${q(g.column)}`));
-      qb.groupBy(columns as never).orderBy(columns.map((column) => ({ [column as never]: 'asc' })) as never);
-    }
-    const rows = await qb.execute<Dictionary[]>('all', false);
-    for (const row of rows) {
-      for (const alias of numeric) {
-        row[alias] = row[alias] == null ? null : Number(row[alias]);
+      const selects = groups.map((g) => raw(`${q('e0')}.${q(g.column)} as ${q(g.field)}`));
+      const numeric = new Set<string>();
+      for (const [alias, metric] of Object.entries(metrics)) {
+        const [fn, field] = parseMetric(alias, metric);
+        const column = field === '*' ? '*' : `${q('e0')}.${q(columnOf(meta, field, `metrics.${alias}`).column)}`;
+        const expression = fn === 'countDistinct' ? `count(distinct ${column})` : `${fn}(${column})`;
+        selects.push(raw(`${expression} as ${q(alias)}`));
+        if (fn === 'count' || fn === 'countDistinct' || fn === 'sum' || fn === 'avg' || isNumericField(meta, field)) {
+          numeric.add(alias);
+        }
       }
-    }
-    return rows as AggregateRow<T, M, G>[];
+      assertKnownFilterFields(meta, where);
+      const qb = this.getEntityManager()
+        .createQueryBuilder(this.entityName, 'e0')
+        .select(selects as never)
+        .where(where as never);
+      if (groups.length > 0) {
+        const columns = groups.map((g) => raw(`${q('e0')}.${q(g.column)}`));
+        qb.groupBy(columns as never).orderBy(columns.map((column) => ({ [column as never]: 'asc' })) as never);
+      }
+      const rows = await qb.execute<Dictionary[]>('all', false);
+      for (const row of rows) {
+        for (const alias of numeric) {
+          row[alias] = row[alias] == null ? null : Number(row[alias]);
+        }
+      }
+      return rows as AggregateRow<T, M, G>[];
+    });
   }
 
   /**
@@ -596,7 +642,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       return 0;
     }
     const chunkSize = this.chunkSize(options);
-    return this.getEntityManager().transactional(async (trx) => {
+    const updated = await this.getEntityManager().transactional(async (trx) => {
       const dialect = await bulkDialectOf(trx);
       const assignments = set.map(
         (c) =>
@@ -615,6 +661,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
       return updated;
     });
+    await this.emitWrite('update', ids);
+    return updated;
   }
 
   private async updateRows(rows: readonly EntityData<T>[], options: BulkOptions): Promise<number> {
@@ -647,7 +695,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
     }
     const chunkSize = this.chunkSize(options);
-    return this.getEntityManager().transactional(async (trx) => {
+    const updated = await this.getEntityManager().transactional(async (trx) => {
       const dialect = await bulkDialectOf(trx);
       const keyColumn = bulkColumn(trx, key.prop, key.column);
       let updated = 0;
@@ -666,6 +714,25 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
       return updated;
     });
+    await this.emitWrite(
+      'update',
+      rows.map((row) => (row as Dictionary)[key.prop.name]),
+    );
+    return updated;
+  }
+
+  /** Runs a public method as a Stratum operation (see `currentOperation()`). */
+  private run<R>(method: string, fn: () => Promise<R>): Promise<R> {
+    return runInOperation({ repository: this.constructor.name, entity: this.meta.className, method }, fn);
+  }
+
+  /** Reports a finished bulk write to `onBulkWrite` listeners. */
+  private emitWrite(
+    operation: BulkWriteEvent['operation'],
+    ids: readonly unknown[] | undefined,
+    where?: unknown,
+  ): Promise<void> {
+    return emitBulkWrite({ entity: this.meta.className, operation, ids, where, em: this.getEntityManager() });
   }
 
   private chunkSize(options: BulkOptions): number {
