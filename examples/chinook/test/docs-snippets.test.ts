@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
@@ -7,11 +7,12 @@ import { CHINOOK_COUNTS } from '../src/seeder.js';
 import { aggregates } from '../src/snippets/aggregates.js';
 import { bulk } from '../src/snippets/bulk.js';
 import { pagination } from '../src/snippets/pagination.js';
+import { quickstart } from '../src/snippets/quickstart.js';
 import { streaming } from '../src/snippets/streaming.js';
 import { transaction } from '../src/snippets/transaction.js';
 
 const SNIPPETS = new URL('../src/snippets/', import.meta.url);
-const DOCS = new URL('../../../docs/', import.meta.url);
+const ROOT = new URL('../../../', import.meta.url);
 
 /** The `// #region doc` part of a snippet file, de-indented by the function body's two spaces. */
 function region(file: string): string {
@@ -26,10 +27,15 @@ function region(file: string): string {
 }
 
 describe('docs snippets', () => {
-  const docs = readdirSync(DOCS)
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => readFileSync(new URL(f, DOCS), 'utf8'))
-    .join('\n');
+  // Every markdown page that may show a snippet: docs/, the README and each package's README.
+  const pages = [
+    ...readdirSync(new URL('docs/', ROOT)).map((f) => `docs/${f}`),
+    'README.md',
+    ...readdirSync(new URL('packages/', ROOT), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `packages/${d.name}/README.md`),
+  ].filter((f) => f.endsWith('.md') && existsSync(new URL(f, ROOT)));
+  const docs = pages.map((f) => readFileSync(new URL(f, ROOT), 'utf8')).join('\n');
 
   for (const file of readdirSync(SNIPPETS).filter((f) => f.endsWith('.ts'))) {
     it(`docs show examples/chinook/src/snippets/${file} verbatim`, () => {
@@ -39,6 +45,18 @@ describe('docs snippets', () => {
       expect(shown).toBe(region(file));
     });
   }
+});
+
+describe('quickstart (packages/core/README.md)', () => {
+  it('inserts, pages, cursors, streams and aggregates on in-memory SQLite', async () => {
+    const { ids, page, slice, streamed, stats } = await quickstart();
+    expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(page).toMatchObject({ total: 500, pages: 50, hasNext: true });
+    expect(page.items[0]!.seconds).toBe(209);
+    expect(slice.items.map((s) => s.title).slice(0, 3)).toEqual(['Song 0', 'Song 1', 'Song 10']);
+    expect(streamed).toBe(500 - Array.from({ length: 500 }, (_, i) => 120 + (i % 90)).filter((s) => s < 200).length);
+    expect(stats).toEqual({ songs: 500, longest: 209 });
+  });
 });
 
 describeEachDriver('docs snippets run', (ctx) => {
