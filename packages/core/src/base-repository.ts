@@ -20,19 +20,28 @@ import {
   type WithUsingOptions,
 } from '@mikro-orm/core';
 import { type SqlEntityManager, SqlEntityRepository } from '@mikro-orm/sql';
+import {
+  type AggregateMetric,
+  type AggregateOptions,
+  type AggregateRow,
+  isNumericField,
+  parseMetric,
+} from './aggregate-metric.js';
+import { assertCursor, assertPositiveInteger } from './arguments.js';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
+import {
+  type BulkOptions,
+  type BulkUpsertOptions,
+  collectFields,
+  conflictTarget,
+  entityToRow,
+  normalizeUpsertOptions,
+  type WriteOptions,
+} from './bulk/bulk-rows.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
 import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
-import {
-  assertKnownFilterFields,
-  type ColumnProperty,
-  columnOf,
-  isOwnColumn,
-  singlePrimaryKey,
-} from './entity-fields.js';
+import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
-import { InvalidCursorError } from './errors/invalid-cursor-error.js';
-import { UnsupportedOperationError } from './errors/unsupported-operation-error.js';
 import { runInOperation } from './operation-context.js';
 import { withPrimaryKeyTieBreaker } from './pagination/order-by.js';
 import type { Page } from './pagination/page.js';
@@ -50,46 +59,6 @@ export type FindPageOptions<T extends object, Hint extends string = never> = Omi
   perPage?: number;
 };
 
-/** Options shared by the chunked bulk operations. */
-export interface BulkOptions {
-  /** Rows (or ids) per statement; lowered automatically to fit the database's parameter limit. @default 5000 */
-  chunkSize?: number;
-}
-
-/**
- * Options of {@link BaseRepository.upsertMany}. MikroORM's own names (`onConflictFields`,
- * `onConflictAction`, `onConflictMergeFields`, `onConflictExcludeFields`, `batchSize`) are accepted too.
- */
-export interface BulkUpsertOptions<T> extends BulkOptions {
-  /** The unique columns a new row may collide on. @default the primary key */
-  onConflict?: EntityKey<T>[];
-  /** What a colliding row does: `'merge'` updates it, `'ignore'` keeps the existing row. @default 'merge' */
-  action?: 'merge' | 'ignore';
-  /** The columns a merge updates. @default every written column outside the conflict target */
-  merge?: EntityKey<T>[];
-}
-
-/** One aggregate of {@link BaseRepository.aggregate}: `{ count: '*' }`, `{ sum: 'total' }`... */
-export type AggregateMetric<T> =
-  | { count: '*' | EntityKey<T> }
-  | { countDistinct: EntityKey<T> }
-  | { sum: EntityKey<T> }
-  | { avg: EntityKey<T> }
-  | { min: EntityKey<T> }
-  | { max: EntityKey<T> };
-
-/** Options of {@link BaseRepository.aggregate}. */
-export interface AggregateOptions<T, M extends Record<string, AggregateMetric<T>>, G extends EntityKey<T> = never> {
-  where?: FilterQuery<T>;
-  groupBy?: G | G[];
-  metrics: M;
-}
-
-/** A row of {@link BaseRepository.aggregate}: one number per metric, plus the group values. */
-export type AggregateRow<T, M, G extends EntityKey<T>> = { [K in keyof M]: number | null } & ([G] extends [never]
-  ? unknown
-  : { [K in G]: K extends keyof T ? unknown : never });
-
 /** Options of {@link BaseRepository.stream} in its `stream(where, options)` form. */
 export type KeysetStreamOptions<T extends object, Hint extends string = never> = Omit<
   FindOptions<T, Hint>,
@@ -98,11 +67,6 @@ export type KeysetStreamOptions<T extends object, Hint extends string = never> =
   /** Rows read per query. @default 1000 */
   batchSize?: number;
 };
-
-/** What the shared write path takes: upsert options plus MikroORM's `schema` and `onConflictExcludeFields`. */
-type WriteOptions<T> = BulkUpsertOptions<T> & { schema?: string; excludeFromMerge?: readonly string[] };
-
-const AGGREGATES = ['count', 'countDistinct', 'sum', 'avg', 'min', 'max'] as const;
 
 /**
  * The repository Stratum apps extend: MikroORM's `SqlEntityRepository` plus offset and keyset
@@ -745,136 +709,6 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   }
 }
 
-function assertPositiveInteger(argument: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(argument, 'a positive integer', value);
-  }
-  return value;
-}
-
-function assertCursor(argument: 'after' | 'before', cursor: unknown, width: number): string {
-  if (typeof cursor !== 'string' || cursor.length === 0) {
-    throw new InvalidCursorError(argument, cursor, 'not a non-empty string');
-  }
-  let values: unknown;
-  try {
-    values = Cursor.decode(cursor);
-  } catch {
-    throw new InvalidCursorError(argument, cursor, 'not a cursor encoding');
-  }
-  if (!Array.isArray(values) || values.length !== width) {
-    throw new InvalidCursorError(argument, cursor, `it does not carry the ${width} values this orderBy needs`);
-  }
-  return cursor;
-}
-
 function primaryKeyHash(id: unknown): string {
   return Utils.getPrimaryKeyHash(Array.isArray(id) ? (id as string[]) : [id as string]);
-}
-
-/** Every property named by at least one row; a row that lacks it gets the property's default or null. */
-function collectFields(rows: readonly Dictionary[], operation: string): string[] {
-  const fields = new Set<string>();
-  rows.forEach((row, index) => {
-    if (!Utils.isPlainObject(row)) {
-      throw new InvalidArgumentError(`${operation}() rows[${index}]`, 'a plain object of property values', row);
-    }
-    for (const field of Object.keys(row)) {
-      fields.add(field);
-    }
-  });
-  if (fields.size === 0) {
-    throw new InvalidArgumentError(`${operation}() rows`, 'rows with at least one property', rows[0]);
-  }
-  return [...fields];
-}
-
-/** Maps MikroORM's upsert option names onto Stratum's. */
-function normalizeUpsertOptions<T>(options: UpsertManyOptions<T, any> & BulkUpsertOptions<T>): WriteOptions<T> {
-  const { onConflictFields, onConflictAction, onConflictMergeFields, onConflictExcludeFields, batchSize } = options;
-  if (onConflictFields !== undefined && !Array.isArray(onConflictFields)) {
-    throw new UnsupportedOperationError(
-      'upsertMany() takes onConflict as a list of properties; a raw conflict target is not supported.',
-    );
-  }
-  const normalized: WriteOptions<T> = {
-    onConflict: options.onConflict ?? (onConflictFields as EntityKey<T>[] | undefined),
-    action: options.action ?? onConflictAction,
-    merge: options.merge ?? (onConflictMergeFields as EntityKey<T>[] | undefined),
-    chunkSize: options.chunkSize ?? batchSize,
-    schema: options.schema,
-  };
-  if (normalized.merge === undefined && onConflictExcludeFields !== undefined) {
-    const excluded = new Set<string>([...(onConflictExcludeFields as string[]), ...(normalized.onConflict ?? [])]);
-    normalized.excludeFromMerge = [...excluded];
-  }
-  return normalized;
-}
-
-/** The own-column values of an entity instance, as a row (unset properties left out). */
-function entityToRow(meta: EntityMetadata, entity: unknown): Dictionary {
-  const row: Dictionary = {};
-  for (const prop of meta.props) {
-    const value = (entity as Dictionary)[prop.name];
-    if (value !== undefined && isOwnColumn(prop)) {
-      row[prop.name] = value;
-    }
-  }
-  return row;
-}
-
-/** The validated conflict target of an upsert; duplicate keys inside the input are refused up front. */
-function conflictTarget<T extends object>(
-  meta: EntityMetadata<T>,
-  options: BulkUpsertOptions<T>,
-  rows: readonly Dictionary[],
-): string[] {
-  const target: string[] = options.onConflict ?? [...meta.primaryKeys];
-  if (!Array.isArray(target) || target.length === 0) {
-    throw new InvalidArgumentError(
-      'upsertMany() onConflict',
-      'a non-empty array of unique properties',
-      options.onConflict,
-    );
-  }
-  if (options.action !== undefined && options.action !== 'merge' && options.action !== 'ignore') {
-    throw new InvalidArgumentError('upsertMany() action', "'merge' or 'ignore'", options.action);
-  }
-  for (const field of target) {
-    columnOf(meta, field, 'onConflict');
-  }
-  const seen = new Set<string>();
-  rows.forEach((row, index) => {
-    const key = JSON.stringify(target.map((f) => (row as Dictionary)[f] ?? null));
-    if (seen.has(key)) {
-      throw new InvalidArgumentError(
-        `upsertMany() rows[${index}]`,
-        `unique on ${target.join(', ')} within one call (a statement cannot update the same row twice)`,
-        row,
-      );
-    }
-    seen.add(key);
-  });
-  return target;
-}
-
-function parseMetric<T>(alias: string, metric: AggregateMetric<T>): [(typeof AGGREGATES)[number], string] {
-  const entries = Utils.isPlainObject(metric) ? Object.entries(metric) : [];
-  const [fn, field] = entries[0] ?? [];
-  if (entries.length !== 1 || !AGGREGATES.includes(fn as never) || typeof field !== 'string') {
-    throw new InvalidArgumentError(
-      `metrics.${alias}`,
-      `one of ${AGGREGATES.map((a) => `{ ${a}: field }`).join(', ')} (count also takes '*')`,
-      metric,
-    );
-  }
-  if (field === '*' && fn !== 'count') {
-    throw new InvalidArgumentError(`metrics.${alias}`, `a field for ${fn} ('*' only works with count)`, metric);
-  }
-  return [fn as (typeof AGGREGATES)[number], field];
-}
-
-function isNumericField(meta: EntityMetadata, field: string): boolean {
-  const prop = meta.properties[field as keyof typeof meta.properties] as { runtimeType?: string } | undefined;
-  return prop?.runtimeType === 'number';
 }

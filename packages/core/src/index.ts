@@ -1,13 +1,6 @@
-export {
-  type AggregateMetric,
-  type AggregateOptions,
-  type AggregateRow,
-  BaseRepository,
-  type BulkOptions,
-  type BulkUpsertOptions,
-  type FindPageOptions,
-  type KeysetStreamOptions,
-} from './base-repository.js';
+export type { AggregateMetric, AggregateOptions, AggregateRow } from './aggregate-metric.js';
+export { BaseRepository, type FindPageOptions, type KeysetStreamOptions } from './base-repository.js';
+export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidCursorError } from './errors/invalid-cursor-error.js';
