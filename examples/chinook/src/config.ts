@@ -22,8 +22,8 @@ export type ChinookConfig = Partial<Options<AbstractSqlDriver, SqlEntityManager<
  * Builds the MikroORM config of the Chinook example. The driver is `overrides.driver` if given,
  * else PostgreSQL when `overrides.clientUrl` or the `STRATUM_PG_URL` environment variable is set,
  * else SQLite. PostgreSQL connects to `overrides.clientUrl ?? STRATUM_PG_URL` (an overriding
- * `dbName` picks another database on that server); SQLite opens `overrides.dbName` or
- * `.data/chinook.sqlite`, creating the file's directory. Other overrides are merged over the defaults.
+ * `dbName` picks another database on that server); SQLite opens `overrides.dbName`, else the
+ * `STRATUM_SQLITE_PATH` environment variable, else `.data/chinook.sqlite`, creating the file's directory. Other overrides are merged over the defaults.
  *
  * @example
  * const orm = await MikroORM.init(chinookConfig({ driver: SqliteDriver, dbName: '/tmp/chinook.sqlite' }));
@@ -40,7 +40,7 @@ export function chinookConfig(overrides: ChinookConfig = {}): ChinookConfig {
     debug: false,
   };
   if (isSqlite) {
-    const dbName = overrides.dbName ?? CHINOOK_SQLITE_PATH;
+    const dbName = overrides.dbName ?? (process.env.STRATUM_SQLITE_PATH || CHINOOK_SQLITE_PATH);
     if (dbName !== ':memory:' && !dbName.startsWith('file:')) {
       mkdirSync(dirname(isAbsolute(dbName) ? dbName : resolve(dbName)), { recursive: true });
     }
