@@ -1,0 +1,250 @@
+// Throw-away Chinook databases for the benchmarks: a SQLite file in os.tmpdir() and a PostgreSQL
+// database `stratum_bench_<pid>`, each with the schema and the real Chinook data (seedChinook),
+// plus a raw driver connection of its own (better-sqlite3, pg) for raw contenders and set-up SQL.
+import 'reflect-metadata';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { AbstractSqlDriver } from '@mikro-orm/sql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { chinookConfig } from '../../../examples/chinook/src/config.js';
+import { CHINOOK_COUNTS, seedChinook } from '../../../examples/chinook/src/seeder.js';
+import { registerCleanup } from '../harness.js';
+
+/** Admin URL of the benchmark's PostgreSQL: `STRATUM_PG_URL`, else the local trust-auth server. */
+export const BENCH_PG_ADMIN_URL = process.env.STRATUM_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Invoice lines of the real Chinook data; rows a benchmark adds have ids above it. */
+export const BASE_INVOICE_LINES = CHINOOK_COUNTS.invoiceLines;
+
+/** An invoice line as the benchmarks insert it: relations as ids. */
+export interface InvoiceLineInput {
+  invoice: number;
+  track: number;
+  unitPrice: number;
+  quantity: number;
+}
+
+/**
+ * `n` deterministic Chinook-shaped invoice lines pointing to real invoices and tracks:
+ * line i → invoice (i % 412) + 1, track (i·7 % 3503) + 1, unit price 1.99 for every tenth line
+ * (video tracks) else 0.99, quantity 1..3.
+ */
+export function invoiceLineRows(n: number): InvoiceLineInput[] {
+  const rows: InvoiceLineInput[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    rows[i] = {
+      invoice: (i % CHINOOK_COUNTS.invoices) + 1,
+      track: ((i * 7) % CHINOOK_COUNTS.tracks) + 1,
+      unitPrice: i % 10 === 0 ? 1.99 : 0.99,
+      quantity: (i % 3) + 1,
+    };
+  }
+  return rows;
+}
+
+/** What `verifyInserted` compares: count, sum of quantities, sum of prices in cents, sum of FK ids. */
+export interface LinesDigest {
+  count: number;
+  quantity: number;
+  cents: number;
+  fks: number;
+}
+
+export function digestOf(rows: readonly InvoiceLineInput[]): LinesDigest {
+  let quantity = 0;
+  let cents = 0;
+  let fks = 0;
+  for (const r of rows) {
+    quantity += r.quantity;
+    cents += Math.round(r.unitPrice * 100);
+    fks += r.invoice + r.track;
+  }
+  return { count: rows.length, quantity, cents, fks };
+}
+
+const DIGEST_SQL =
+  'select count(*) as count, coalesce(sum(quantity), 0) as quantity, ' +
+  'coalesce(sum(round(unit_price * 100)), 0) as cents, coalesce(sum(invoice_id + track_id), 0) as fks ' +
+  `from invoice_line where id > ${BASE_INVOICE_LINES}`;
+
+const DELETE_SQL = `delete from invoice_line where id > ${BASE_INVOICE_LINES}`;
+
+function assertDigest(label: string, actual: Record<string, unknown>, expected: LinesDigest): void {
+  const got: LinesDigest = {
+    count: Number(actual.count),
+    quantity: Number(actual.quantity),
+    cents: Number(actual.cents),
+    fks: Number(actual.fks),
+  };
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    throw new Error(
+      `${label}: wrong rows after the insert: got ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`,
+    );
+  }
+}
+
+/** A Chinook database of one kind, seeded, with MikroORM and a raw connection of its own. */
+export interface BenchDatabase {
+  db: 'sqlite' | 'postgresql';
+  orm: MikroORM<AbstractSqlDriver>;
+  /** Deletes the rows inserted by the benchmark (ids above the real data); PostgreSQL also vacuums. */
+  reset(): Promise<void>;
+  /** Throws unless the rows above the real data are exactly `expected`. */
+  verify(label: string, expected: LinesDigest): Promise<void>;
+  /** One row of a query on the raw connection. */
+  queryOne(sql: string): Promise<Record<string, unknown> | undefined>;
+  /** Settings that shape write speed (pragmas, synchronous_commit...), as `name=value` strings. */
+  settings(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface SqliteBenchDatabase extends BenchDatabase {
+  db: 'sqlite';
+  file: string;
+  /** A better-sqlite3 connection of its own to the same file (foreign keys on, like MikroORM's). */
+  raw: Database.Database;
+}
+
+export interface PostgresBenchDatabase extends BenchDatabase {
+  db: 'postgresql';
+  url: string;
+  dbName: string;
+  /** A pg client of its own on the same database. */
+  raw: pg.Client;
+}
+
+async function initAndSeed(orm: MikroORM<AbstractSqlDriver>): Promise<void> {
+  await orm.schema.create();
+  await seedChinook(orm.em.fork());
+}
+
+/** A seeded SQLite file `stratum_bench_<pid>.sqlite` in os.tmpdir(), with MikroORM's default pragmas. */
+export async function openSqlite(log: (line: string) => void): Promise<SqliteBenchDatabase> {
+  const file = join(tmpdir(), `stratum_bench_${process.pid}.sqlite`);
+  const removeFiles = () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      rmSync(`${file}${suffix}`, { force: true });
+    }
+  };
+  removeFiles();
+  let orm: MikroORM<AbstractSqlDriver> | undefined;
+  let raw: Database.Database | undefined;
+  const cleanup = registerCleanup(async () => {
+    raw?.close();
+    await orm?.close(true);
+    removeFiles();
+  });
+  try {
+    log(`sqlite: seeding ${file}`);
+    orm = await MikroORM.init<AbstractSqlDriver>(chinookConfig({ driver: SqliteDriver, dbName: file }) as never);
+    await initAndSeed(orm);
+    raw = new Database(file);
+    raw.pragma('foreign_keys = on');
+    const rawDb = raw;
+    const ormDb = orm;
+    return {
+      db: 'sqlite',
+      file,
+      orm: ormDb,
+      raw: rawDb,
+      async reset() {
+        rawDb.prepare(DELETE_SQL).run();
+      },
+      async verify(label, expected) {
+        assertDigest(label, rawDb.prepare(DIGEST_SQL).get() as Record<string, unknown>, expected);
+      },
+      async queryOne(sql) {
+        return rawDb.prepare(sql).get() as Record<string, unknown> | undefined;
+      },
+      async settings() {
+        const pragmas = ['journal_mode', 'synchronous', 'foreign_keys', 'page_size', 'cache_size', 'locking_mode'];
+        const em = ormDb.em.fork();
+        const out: string[] = [];
+        for (const name of pragmas) {
+          const [mikro] = await em.execute<Record<string, unknown>[]>(`pragma ${name}`);
+          const own = rawDb.pragma(name, { simple: true });
+          const mikroValue = mikro ? Object.values(mikro)[0] : undefined;
+          out.push(mikroValue === own ? `${name}=${own}` : `${name}=${mikroValue} (MikroORM) / ${own} (raw)`);
+        }
+        return out;
+      },
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** A seeded PostgreSQL database `stratum_bench_<pid>` on {@link BENCH_PG_ADMIN_URL}, dropped by `close()`. */
+export async function openPostgres(log: (line: string) => void): Promise<PostgresBenchDatabase> {
+  const dbName = `stratum_bench_${process.pid}`;
+  const url = new URL(BENCH_PG_ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: BENCH_PG_ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const quoted = pg.escapeIdentifier(dbName);
+  await admin(`drop database if exists ${quoted} with (force)`);
+  await admin(`create database ${quoted}`);
+  let orm: MikroORM<AbstractSqlDriver> | undefined;
+  let raw: pg.Client | undefined;
+  const cleanup = registerCleanup(async () => {
+    await raw?.end().catch(() => {});
+    await orm?.close(true);
+    await admin(`drop database if exists ${quoted} with (force)`);
+  });
+  try {
+    log(`postgresql: seeding ${dbName}`);
+    orm = await MikroORM.init<AbstractSqlDriver>(
+      chinookConfig({ driver: PostgreSqlDriver, clientUrl: url.toString() }) as never,
+    );
+    await initAndSeed(orm);
+    raw = new pg.Client({ connectionString: url.toString() });
+    await raw.connect();
+    await raw.query('vacuum analyze');
+    const client = raw;
+    return {
+      db: 'postgresql',
+      url: url.toString(),
+      dbName,
+      orm,
+      raw: client,
+      async reset() {
+        await client.query(DELETE_SQL);
+        // Dead rows would otherwise be vacuumed by autovacuum in the middle of a timed repetition.
+        await client.query('vacuum invoice_line');
+      },
+      async verify(label, expected) {
+        assertDigest(label, (await client.query(DIGEST_SQL)).rows[0] as Record<string, unknown>, expected);
+      },
+      async queryOne(sql) {
+        return (await client.query(sql)).rows[0] as Record<string, unknown> | undefined;
+      },
+      async settings() {
+        const names = ['synchronous_commit', 'fsync', 'wal_level', 'shared_buffers', 'max_wal_size'];
+        const out: string[] = [];
+        for (const name of names) {
+          const row = (await client.query(`show ${name}`)).rows[0] as Record<string, unknown>;
+          out.push(`${name}=${String(row[name])}`);
+        }
+        return out;
+      },
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
