@@ -85,19 +85,21 @@ export async function executeStatement(
 ): Promise<StatementResult> {
   const connection = em.getDriver().getConnection('write') as LoggedConnection;
   await connection.ensureConnection();
+  // MikroORM's `onQuery` hook sees (and may rewrite, e.g. to add a comment) every statement, as it does its own.
+  const sql = em.config.get('onQuery')(statement.sql, statement.params);
   const result = await connection.executeQuery(
-    statement.sql,
+    sql,
     async () => {
       if (dialect.execute) {
         // Only ever called inside em.transactional(), which holds SQLite's one connection for us.
-        const { rows, affected } = dialect.execute(statement);
+        const { rows, affected } = dialect.execute({ sql, params: statement.params });
         return { rows, affectedRows: affected };
       }
       const target = em.getTransactionContext<any>() ?? connection.getClient();
-      const res = await target.executeQuery(CompiledQuery.raw(statement.sql, statement.params));
+      const res = await target.executeQuery(CompiledQuery.raw(sql, statement.params));
       return { rows: res.rows as Dictionary[], affectedRows: Number(res.numAffectedRows ?? res.rows.length) };
     },
-    { query: statement.sql, params: statement.params },
+    { query: sql, params: statement.params },
   );
   return { rows: result.rows, affected: result.affectedRows };
 }

@@ -1,0 +1,182 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Configuration, type Dictionary, type MetadataStorage, TransactionContext } from '@mikro-orm/core';
+import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
+import { currentOperation } from '@stratum/core';
+import { CallStack } from './call-stack.js';
+import { explainPlan, type PlanRunner } from './explain-plan.js';
+import type { QueryConnection, QueryEvent } from './query-event.js';
+
+/** Receives every query captured while it is registered. */
+export type QuerySink = (event: QueryEvent) => void;
+
+/** Options of {@link instrument}. */
+export interface InstrumentOptions {
+  /** Replace parameter values by `'[redacted]'` in captured events (they may hold personal data). @default false */
+  redactParams?: boolean;
+  /** Frames kept per captured call stack; deeper stacks lose their outermost frames. @default 30 */
+  stackDepth?: number;
+}
+
+/** The part of an EntityManager the profiler needs. */
+interface ProfiledEntityManager {
+  readonly config: Configuration;
+  readonly name: string;
+  getPlatform(): unknown;
+  getMetadata(): MetadataStorage;
+  getConnection(type: 'read'): { execute(sql: string, params: readonly unknown[]): Promise<Dictionary[]> };
+}
+
+/** A MikroORM instance, or any of its EntityManagers: what `instrument` hooks into. */
+export type ProfiledOrm = { readonly em: ProfiledEntityManager } | ProfiledEntityManager;
+
+interface Start {
+  readonly at: number;
+  readonly stack: CallStack;
+}
+
+const instrumented = new WeakMap<Configuration, InstrumentOptions>();
+const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
+const globalSinks = new Set<QuerySink>();
+const unprofiled = new AsyncLocalStorage<boolean>();
+
+/**
+ * Hooks the profiler into a MikroORM instance, once: every query its EntityManagers send (and
+ * Stratum's bulk statements) is timed with `performance.now()` and handed to the active `profile()`
+ * scopes and global sinks. Nothing is captured, and almost nothing is spent, while none is active.
+ *
+ * It uses two public hooks of MikroORM: `onQuery` (called just before a query is formatted and
+ * sent: start time and call stack) and the logger's `logQuery` (called when the result is in).
+ *
+ * @example
+ * ```ts
+ * const orm = await MikroORM.init(config);
+ * instrument(orm, { redactParams: true });
+ * const report = await profile(() => orm.em.fork().find(Track, { album: 1 }));
+ * ```
+ */
+export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): void {
+  const em = 'em' in orm ? orm.em : orm;
+  const config = em.config;
+  if (instrumented.has(config)) {
+    instrumented.set(config, { ...instrumented.get(config), ...options });
+    return;
+  }
+  instrumented.set(config, options);
+  const dialect = dialectOf(em.getPlatform());
+  const metadata = em.getMetadata();
+  const starts = new WeakMap<object, Start[]>();
+
+  const previousOnQuery = config.get('onQuery');
+  config.set('onQuery', (sql: string, params: readonly unknown[]) => {
+    if (isCapturing()) {
+      const depth = instrumented.get(config)?.stackDepth ?? 30;
+      const pending = starts.get(params) ?? [];
+      pending.push({ at: performance.now(), stack: CallStack.capture(depth) });
+      starts.set(params, pending);
+    }
+    return previousOnQuery(sql, params);
+  });
+
+  // EXPLAIN and its helper queries run on the read connection, never captured themselves.
+  const runUnprofiled: PlanRunner = (sql, params) =>
+    unprofiled.run(true, () => em.getConnection('read').execute(sql, params));
+
+  const logger = config.getLogger();
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (context) => {
+    logQuery(context);
+    if (!isCapturing()) {
+      return;
+    }
+    const end = performance.now();
+    const sql = String(context.query ?? '');
+    const params = (context.params ?? []) as readonly unknown[];
+    const start = starts.get(params)?.shift();
+    const redact = instrumented.get(config)?.redactParams ?? false;
+    const event: QueryEvent = {
+      sql,
+      params: redact ? params.map(() => '[redacted]') : params,
+      kind: kindOf(sql),
+      durationMs: start ? end - start.at : (context.took ?? 0),
+      rows: rowsOf(context as Dictionary),
+      connection: connectionOf(context.connection),
+      inTransaction: TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
+      operation: currentOperation(),
+      failed: context.level === 'error',
+      startedAt: start?.at ?? end,
+      stack: start?.stack,
+      dialect,
+      metadata,
+      explain:
+        dialect === 'generic' || kindOf(sql) === 'transaction'
+          ? undefined
+          : (explainOptions) => explainPlan(runUnprofiled, dialect, sql, params, explainOptions),
+    };
+    for (const sink of scopeSinks.getStore() ?? []) {
+      sink(event);
+    }
+    for (const sink of globalSinks) {
+      sink(event);
+    }
+  };
+}
+
+/**
+ * Runs `fn` with `sink` receiving the queries it sends (and those of everything it awaits), in
+ * addition to the sinks of enclosing scopes.
+ */
+export function withQuerySink<T>(sink: QuerySink, fn: () => T): T {
+  return scopeSinks.run([...(scopeSinks.getStore() ?? []), sink], fn);
+}
+
+/** Registers a sink for every query of every instrumented ORM; returns the function that removes it. */
+export function addGlobalQuerySink(sink: QuerySink): () => void {
+  globalSinks.add(sink);
+  return () => {
+    globalSinks.delete(sink);
+  };
+}
+
+/** Whether `instrument(orm)` was called for this ORM. */
+export function isInstrumented(orm: ProfiledOrm): boolean {
+  return instrumented.has(('em' in orm ? orm.em : orm).config);
+}
+
+function isCapturing(): boolean {
+  return (globalSinks.size > 0 || scopeSinks.getStore() !== undefined) && unprofiled.getStore() !== true;
+}
+
+function dialectOf(platform: unknown): QueryEvent['dialect'] {
+  if (platform instanceof BasePostgreSqlPlatform) return 'postgresql';
+  if (platform instanceof SqlitePlatform) return 'sqlite';
+  return 'generic';
+}
+
+const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release|start transaction|set transaction)\b/i;
+
+function kindOf(sql: string): QueryEvent['kind'] {
+  if (TRANSACTION_CONTROL.test(sql)) return 'transaction';
+  const keyword = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(sql)?.[1]?.toLowerCase();
+  switch (keyword) {
+    case 'select':
+    case 'with':
+      return /^\s*with\b[\s\S]*\)\s*(insert|update|delete)\b/i.test(sql) ? 'other' : 'select';
+    case 'insert':
+    case 'update':
+    case 'delete':
+      return keyword;
+    default:
+      return 'other';
+  }
+}
+
+function rowsOf(context: Dictionary): number | undefined {
+  if (typeof context.results === 'number') return context.results;
+  if (typeof context.affected === 'number') return context.affected;
+  return undefined;
+}
+
+function connectionOf(connection: unknown): QueryConnection {
+  const label = (connection ?? {}) as { type?: string; name?: string };
+  return { type: label.type === 'read' ? 'read' : 'write', name: String(label.name ?? '') };
+}

@@ -1,0 +1,76 @@
+import { InvalidArgumentError } from '@stratum/core';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
+import { describeEachDriver } from '../../../test/harness/index.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
+import { type GlobalProfiler, instrument, startProfiling } from '../src/index.js';
+
+describeEachDriver('startProfiling (always on)', (ctx) => {
+  // scale 10: 22 400 invoice lines, enough for a full scan to be worth flagging
+  const chinook = useChinook(ctx, { scale: 10 });
+  let profiler: GlobalProfiler | undefined;
+  beforeAll(() => instrument(chinook.orm));
+  afterEach(() => profiler?.stop());
+
+  it('records every query of every scope-less request, with per-shape latency percentiles', async () => {
+    profiler = startProfiling();
+    const em = chinook.em();
+    for (let id = 1; id <= 30; id++) await em.findOne(Track, id);
+    await em.find(Track, { album: 1 });
+    const totals = profiler.totals();
+    expect(totals.queries).toBe(31);
+    expect(totals.errors).toBe(0);
+    const [byId] = profiler.fingerprints().filter((stats) => stats.latency.count === 30);
+    expect(byId!.tables).toEqual(['track']);
+    expect(byId!.latency.p50Ms).toBeGreaterThan(0);
+    expect(byId!.latency.p99Ms).toBeGreaterThanOrEqual(byId!.latency.p50Ms);
+    expect(byId!.rows).toBe(30);
+  });
+
+  it('stays bounded: a ring of recent queries and a capped number of query shapes', async () => {
+    profiler = startProfiling({ maxRecent: 5, maxFingerprints: 3 });
+    const em = chinook.em();
+    const fields = ['name', 'composer', 'milliseconds', 'bytes', 'unitPrice'] as const;
+    for (const field of fields) {
+      await em.find(Track, { id: 1 }, { fields: [field] });
+    }
+    for (let id = 1; id <= 10; id++) await em.findOne(Track, { id, name: { $ne: 'x' } });
+    expect(profiler.recent()).toHaveLength(5);
+    expect(profiler.recent().map((event) => event.params[0])).toEqual([6, 7, 8, 9, 10]);
+    expect(profiler.fingerprints()).toHaveLength(3);
+    expect(profiler.totals().queries).toBe(15);
+  });
+
+  it('logs slow queries with their plan and flags a sequential scan of a large table', async () => {
+    profiler = startProfiling({ slowQueryMs: 0, largeTableRows: 10_000 });
+    await chinook.em().find(InvoiceLine, { quantity: { $gt: 5 } });
+    const [slow] = profiler.slowQueries();
+    await slow!.planned;
+    expect(slow!.planError).toBeUndefined();
+    expect(slow!.plan!.dialect).toBe(ctx.driver);
+    expect(slow!.plan!.sequentialScans).toEqual([{ table: 'invoice_line', tableRows: expect.any(Number) }]);
+    expect(slow!.plan!.sequentialScans[0]!.tableRows).toBeGreaterThanOrEqual(22_000);
+    // the plans of queries that use an index carry no flag
+    profiler.reset();
+    await chinook.em().findOne(InvoiceLine, 5);
+    const [byKey] = profiler.slowQueries();
+    await byKey!.planned;
+    expect(byKey!.plan!.sequentialScans).toEqual([]);
+    expect(byKey!.plan!.text.length).toBeGreaterThan(0);
+  });
+
+  it('does not capture its own EXPLAIN queries, and stops recording when stopped', async () => {
+    profiler = startProfiling({ slowQueryMs: 0 });
+    await chinook.em().findOne(Track, 1);
+    await profiler.slowQueries()[0]!.planned;
+    expect(profiler.totals().queries).toBe(1);
+    profiler.stop();
+    await chinook.em().findOne(Track, 2);
+    expect(profiler.totals().queries).toBe(1);
+    expect(profiler.running).toBe(false);
+  });
+
+  it('rejects a non-positive bound with a typed error', () => {
+    expect(() => startProfiling({ maxRecent: 0 })).toThrow(InvalidArgumentError);
+  });
+});

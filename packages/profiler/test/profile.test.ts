@@ -1,0 +1,178 @@
+import { wrap } from '@mikro-orm/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Album, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
+import { describeEachDriver } from '../../../test/harness/index.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
+import { detectNPlusOne, instrument, profile } from '../src/index.js';
+
+describeEachDriver('profile()', (ctx) => {
+  const chinook = useChinook(ctx);
+  beforeAll(() => instrument(chinook.orm));
+
+  describe('capture', () => {
+    it('captures each query with its SQL, values, high-resolution duration, rows, connection and call site', async () => {
+      const em = chinook.em();
+      const report = await profile(() => em.find(Track, { album: 1 }));
+      expect(report.result).toHaveLength(10);
+      expect(report.count).toBe(1);
+      const [query] = report.queries;
+      expect(query!.sql).toMatch(/^select .* from [`"]track[`"]/);
+      expect(query!.params).toEqual([1]);
+      expect(query!.kind).toBe('select');
+      expect(query!.rows).toBe(10);
+      expect(query!.durationMs).toBeGreaterThan(0);
+      expect(query!.durationMs).toBeLessThan(5000);
+      expect(query!.connection).toEqual({ type: 'write', name: expect.any(String) });
+      expect(query!.inTransaction).toBe(false);
+      expect(query!.dialect).toBe(ctx.driver);
+      expect(query!.stack?.callSite).toMatch(/profile\.test\.ts:\d+:\d+/);
+    });
+
+    it('times sub-millisecond queries with fractions of a millisecond, not whole milliseconds', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        for (let i = 1; i <= 20; i++) await em.findOne(Track, i);
+      });
+      expect(report.count).toBe(20);
+      expect(report.queries.some((query) => !Number.isInteger(query.durationMs))).toBe(true);
+    });
+
+    it('names the Stratum repository and method each query ran in', async () => {
+      const report = await profile(() => chinook.em().getRepository(Track).findPage({ perPage: 3 }));
+      expect(report.count).toBe(2);
+      for (const query of report.queries) {
+        expect(query.operation).toMatchObject({ repository: 'TrackRepository', entity: 'Track', method: 'findPage' });
+      }
+    });
+
+    it('sees bulk statements, marks what ran in a transaction and keeps BEGIN/COMMIT out of the count', async () => {
+      const lines = chinook.em().getRepository(InvoiceLine);
+      const report = await profile(() => lines.insertMany([{ invoice: 1, track: 1, unitPrice: 1, quantity: 1 }]));
+      expect(report.count).toBe(1);
+      expect(report.statements.map((statement) => statement.kind)).toEqual(['transaction', 'insert', 'transaction']);
+      expect(report.queries[0]).toMatchObject({ kind: 'insert', inTransaction: true, rows: 1 });
+      expect(report.queries[0]!.durationMs).toBeGreaterThan(0);
+      await lines.deleteMany(report.result);
+    });
+
+    it('nests scopes: the outer one sees the inner one’s queries too', async () => {
+      const em = chinook.em();
+      let inner: Awaited<ReturnType<typeof profile>> | undefined;
+      const outer = await profile(async () => {
+        await em.findOne(Track, 1);
+        inner = await profile(() => em.findOne(Track, 2));
+        await em.findOne(Track, 3);
+      });
+      expect(inner!.count).toBe(1);
+      expect(outer.count).toBe(3);
+    });
+
+    it('keeps concurrent scopes apart', async () => {
+      const [a, b] = await Promise.all([
+        profile(async () => {
+          await chinook.em().findOne(Track, 1);
+          await chinook.em().findOne(Track, 2);
+        }),
+        profile(() => chinook.em().findOne(Track, 3)),
+      ]);
+      expect([a.count, b.count]).toEqual([2, 1]);
+    });
+
+    it('redacts values when asked', async () => {
+      instrument(chinook.orm, { redactParams: true });
+      try {
+        const report = await profile(() => chinook.em().find(Track, { name: 'secret name' }));
+        expect(report.queries[0]!.params).toEqual(['[redacted]']);
+      } finally {
+        instrument(chinook.orm, { redactParams: false });
+      }
+    });
+
+    it('propagates the error of the profiled function unchanged', async () => {
+      const failure = new Error('boom');
+      await expect(profile(() => Promise.reject(failure))).rejects.toBe(failure);
+    });
+  });
+
+  describe('fingerprints and statistics', () => {
+    it('groups queries that differ only in values and IN-list length', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        await em.find(Track, { id: { $in: [1, 2] } });
+        await em.find(Track, { id: { $in: [3, 4, 5] } });
+        await em.find(Track, { name: 'x' });
+      });
+      const groups = report.byFingerprint();
+      expect(groups.map((group) => group.count).sort()).toEqual([1, 2]);
+      const inList = groups.find((group) => group.count === 2)!;
+      expect(inList.rows).toBe(5);
+      expect(inList.tables).toEqual(['track']);
+      expect(inList.p50Ms).toBeGreaterThan(0);
+      expect(inList.p99Ms).toBeGreaterThanOrEqual(inList.p50Ms);
+      expect(inList.meanMs).toBeCloseTo(inList.totalMs / 2, 10);
+      expect(report.format()).toContain('3 queries');
+    });
+  });
+
+  describe('N+1 detection', () => {
+    it('finds a collection loaded per parent and names the relation', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        const albums = await em.find(Album, {}, { limit: 5, orderBy: { id: 'asc' } });
+        for (const album of albums) {
+          await album.tracks.init();
+        }
+      });
+      const [finding, ...others] = report.nPlusOne();
+      expect(others).toEqual([]);
+      expect(finding).toMatchObject({ count: 5, relation: 'Album.tracks' });
+      expect(finding!.suggestion).toContain("populate: ['tracks']");
+      expect(finding!.callSite).toMatch(/profile\.test\.ts/);
+      expect(finding!.message).toMatch(
+        /^5 × "select .* from track .*" from .*profile\.test\.ts.* loads Album\.tracks one row at a time/,
+      );
+    });
+
+    it('finds a reference resolved per child', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        const tracks = await em.find(Track, { id: { $in: [1, 20, 40, 60] } });
+        for (const track of tracks) {
+          await wrap(track.album!).init();
+        }
+      });
+      const [finding] = report.nPlusOne();
+      expect(finding).toMatchObject({ relation: 'Track.album' });
+      expect(finding!.count).toBeGreaterThanOrEqual(3);
+    });
+
+    it('reports nothing when the relation is populated', async () => {
+      const em = chinook.em();
+      const report = await profile(() => em.find(Album, {}, { limit: 5, populate: ['tracks'] }));
+      expect(report.nPlusOne()).toEqual([]);
+    });
+
+    it('reports nothing for the same query sent from different places', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        await em.fork().findOne(Track, 1);
+        await em.fork().findOne(Track, 2);
+      });
+      expect(report.nPlusOne()).toEqual([]);
+    });
+
+    it('honours the threshold and the allow-list by fingerprint or call site', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        const albums = await em.find(Album, {}, { limit: 3 });
+        for (const album of albums) await album.tracks.init();
+      });
+      const [finding] = report.nPlusOne();
+      expect(finding!.count).toBe(3);
+      expect(report.nPlusOne({ threshold: 4 })).toEqual([]);
+      expect(report.nPlusOne({ allow: [finding!.fingerprint] })).toEqual([]);
+      expect(report.nPlusOne({ allow: [/profile\.test\.ts/] })).toEqual([]);
+      expect(detectNPlusOne(report.queries, { allow: ['no-such-file.ts'] })).toHaveLength(1);
+    });
+  });
+});
