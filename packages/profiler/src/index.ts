@@ -9,8 +9,22 @@ export {
   type QuerySink,
 } from './capture/instrument.js';
 export type { QueryConnection, QueryEvent } from './capture/query-event.js';
-export { type Fingerprint, fingerprintSql, loadPostgresParser } from './fingerprint/fingerprint.js';
+export { enableSqlCommenter, type SqlCommenterOptions, withSqlComment } from './capture/sqlcommenter.js';
+export {
+  type Fingerprint,
+  fingerprintSql,
+  isPostgresParserLoaded,
+  loadPostgresParser,
+  SqlFingerprinter,
+  type SqlFingerprinterOptions,
+} from './fingerprint/fingerprint.js';
+export { normalizeSql } from './fingerprint/sql-normalizer.js';
+export { collectMetrics, type MetricValue, registerMetric } from './metrics/metrics-registry.js';
+export { type MetricsSnapshot, metricsSnapshot, type PoolStats, poolStats } from './metrics/metrics-snapshot.js';
+export { recordOpenTelemetryMetrics } from './metrics/open-telemetry.js';
+export { type PromClient, registerPrometheusMetrics } from './metrics/prometheus-collectors.js';
 export { detectNPlusOne, type NPlusOneFinding, type NPlusOneOptions } from './n-plus-one/detect-n-plus-one.js';
+export { toWorkload, type Workload, type WorkloadQuery, writeWorkload } from './report/workload.js';
 export {
   type FingerprintStats,
   GlobalProfiler,

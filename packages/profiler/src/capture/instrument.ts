@@ -23,8 +23,10 @@ interface ProfiledEntityManager {
   readonly name: string;
   getPlatform(): unknown;
   getMetadata(): MetadataStorage;
-  getConnection(type: 'read'): { execute(sql: string, params: readonly unknown[]): Promise<Dictionary[]> };
+  getConnection(type?: 'read' | 'write'): object;
 }
+
+type ExecutingConnection = { execute(sql: string, params: readonly unknown[]): Promise<Dictionary[]> };
 
 /** A MikroORM instance, or any of its EntityManagers: what `instrument` hooks into. */
 export type ProfiledOrm = { readonly em: ProfiledEntityManager } | ProfiledEntityManager;
@@ -79,7 +81,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
 
   // EXPLAIN and its helper queries run on the read connection, never captured themselves.
   const runUnprofiled: PlanRunner = (sql, params) =>
-    unprofiled.run(true, () => em.getConnection('read').execute(sql, params));
+    unprofiled.run(true, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
 
   const logger = config.getLogger();
   const logQuery = logger.logQuery.bind(logger);

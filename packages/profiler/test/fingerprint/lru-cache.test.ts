@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { LruCache } from '../../src/fingerprint/lru-cache.js';
+
+describe('LruCache', () => {
+  it('evicts the least recently used entry past its capacity', () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.get('a')).toBe(1); // 'b' is now the oldest
+    cache.set('c', 3);
+    expect(cache.size).toBe(2);
+    expect(cache.has('b')).toBe(false);
+    expect(cache.get('a')).toBe(1);
+    expect(cache.get('c')).toBe(3);
+  });
+
+  it('replaces an existing key without growing, and refreshes it', () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('a', 10);
+    cache.set('c', 3); // evicts 'b', not the refreshed 'a'
+    expect(cache.get('a')).toBe(10);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.size).toBe(2);
+  });
+
+  it('stays bounded under many distinct keys, and clears', () => {
+    const cache = new LruCache<number, number>(5000);
+    for (let i = 0; i < 20_000; i++) cache.set(i, i);
+    expect(cache.size).toBe(5000);
+    expect(cache.get(14_999)).toBeUndefined();
+    expect(cache.get(15_000)).toBe(15_000);
+    cache.clear();
+    expect(cache.size).toBe(0);
+  });
+
+  it('rejects a capacity that is not a positive integer', () => {
+    expect(() => new LruCache(0)).toThrow(RangeError);
+    expect(() => new LruCache(1.5)).toThrow(RangeError);
+  });
+});
