@@ -1,6 +1,6 @@
 // The Stratum demo: loads Chinook into the embedded default (an SQLite file, no server) and shows
 // BaseRepository at work: offset pages, keyset cursors, a chunked bulk insert, a bounded-memory
-// stream and one-query aggregates.
+// stream and one-query aggregates; then the query profiler on an N+1 and its fix.
 //
 //   pnpm demo [--scale N]
 //
@@ -9,8 +9,9 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { instrument, profile } from '@stratum/profiler';
 import config from '../../../mikro-orm.config.js';
-import { Genre, Invoice, InvoiceLine, Track } from './entities/index.js';
+import { Album, Genre, Invoice, InvoiceLine, Track } from './entities/index.js';
 import { seedChinook } from './seeder.js';
 
 /** Runs every section of the demo against `em` (an empty, freshly created schema) and prints as it goes. */
@@ -110,6 +111,28 @@ export async function runDemo(
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3);
   print(`   tracks per genre (countBy): ${top.map(([id, n]) => `${genres.get(id)} ${n}`).join(', ')}`);
+
+  section(print, '7. Profile: every query of a block, grouped by shape, with the N+1 it hides');
+  instrument(em);
+  const lazy = await profile(async () => {
+    const fork = em.fork();
+    const albums = await fork.find(Album, {}, { limit: 10, orderBy: { id: 'asc' } });
+    for (const album of albums) {
+      await album.tracks.init(); // one query per album: an N+1
+    }
+  });
+  print(indent(lazy.format()));
+  const eager = await profile(() =>
+    em.fork().find(Album, {}, { limit: 10, orderBy: { id: 'asc' }, populate: ['tracks'] }),
+  );
+  print(`   with populate: ['tracks']: ${eager.count} queries, ${eager.nPlusOne().length} N+1`);
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `   ${line}`)
+    .join('\n');
 }
 
 function section(print: (line: string) => void, title: string): void {

@@ -80,5 +80,9 @@ describeWithPostgres('the example from the command line, on PostgreSQL', () => {
     expect(run.stdout).toContain('Stratum demo on PostgreSQL');
     expect(run.stdout).toMatch(/inserted 50000 rows in \d+ ms/);
     expect(run.stdout).toContain('2240 lines, revenue 2328.60');
+    expect(run.stdout).toMatch(
+      /N\+1: 10 × "select .* from track .*" from examples\/chinook\/src\/demo\.ts:\d+:\d+ loads Album\.tracks one row at a time/,
+    );
+    expect(run.stdout).toContain("with populate: ['tracks']: 2 queries, 0 N+1");
   });
 });

@@ -35,3 +35,6 @@ export {
 export { profile } from './scope/profile.js';
 export { type FingerprintSummary, ProfileReport } from './scope/profile-report.js';
 export { LatencyHistogram, type LatencySummary } from './stats/latency-histogram.js';
+export { InvalidDecoratorError } from './timed/invalid-decorator-error.js';
+export { Timed, type TimedDecorator, type TimedOptions } from './timed/timed.js';
+export { resetTimedMetrics, type TimedSnapshot, timedMetrics } from './timed/timed-metrics.js';

@@ -23,7 +23,9 @@ export class CallStack {
 
   /** The frames in application code (not Node's, not a dependency's, not Stratum's own), innermost first. */
   get appFrames(): readonly string[] {
-    this.#frames ??= parseFrames(this.#holder.stack ?? '').filter(isAppFrame);
+    this.#frames ??= parseFrames(this.#holder.stack ?? '')
+      .filter(isAppFrame)
+      .map(relativeToWorkingDirectory);
     return this.#frames;
   }
 
@@ -51,7 +53,10 @@ function isAppFrame(frame: string): boolean {
   return !LIBRARY_PATHS.some((path) => frame.includes(path)) && !frame.includes('(native)') && frame.includes(':');
 }
 
-/** `    at async fn (file:///x.ts:3:5)` → `fn (x.ts:3:5)`-like text, one per frame, without the `at`. */
+/**
+ * `    at async fn (file:///app/src/x.ts:3:5)` → `fn (src/x.ts:3:5)`: one entry per frame, without `at`,
+ * `async` or the URL scheme.
+ */
 function parseFrames(stack: string): string[] {
   const frames: string[] = [];
   for (const line of stack.split('\n')) {
@@ -66,4 +71,9 @@ function parseFrames(stack: string): string[] {
     }
   }
   return frames;
+}
+
+/** `fn (/app/src/x.ts:3:5)` → `fn (src/x.ts:3:5)` when the app runs from `/app`. */
+function relativeToWorkingDirectory(frame: string): string {
+  return frame.replace(`${process.cwd()}/`, '');
 }

