@@ -41,30 +41,47 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
               await em.findOne(Track, (i % TRACKS) + 1, { refresh: true });
             }
           };
-          let queries = 0;
-          log(`${database.db}: plain, profiled (${calls} findOne by primary key each)`);
-          const [plain, profiled] = await interleave(
+          let captured = 0;
+          let scoped = 0;
+          log(`${database.db}: plain, profiled, profiled-scope (${calls} findOne by primary key each)`);
+          const [plain, profiled, profiledScope] = await interleave(
             [
               { db: database.db, label: 'plain', rows: calls, run: () => findMany(plainOrm) },
               {
                 db: database.db,
                 label: 'profiled',
                 rows: calls,
-                note: 'global profiler (fingerprint + histogram per shape) and a profile() scope with its report',
+                note: 'always-on profiler: timing, context, fingerprint, per-shape HDR histogram, sampled call sites',
                 run: async () => {
                   const global = startProfiling({ slowQueryMs: Number.POSITIVE_INFINITY });
                   try {
-                    const report = await profile(() => findMany(profiledOrm));
-                    report.byFingerprint();
-                    report.nPlusOne();
-                    queries = report.count;
+                    await findMany(profiledOrm);
+                    global.fingerprints();
+                    captured = global.totals().queries;
                   } finally {
                     global.stop();
                   }
                 },
                 verify: () => {
-                  if (queries !== calls) {
-                    throw new Error(`the profiled run captured ${queries} queries, expected ${calls}`);
+                  if (captured !== calls) {
+                    throw new Error(`the profiler captured ${captured} queries, expected ${calls}`);
+                  }
+                },
+              },
+              {
+                db: database.db,
+                label: 'profiled-scope',
+                rows: calls,
+                note: 'profile() scope: every query kept with its call stack, then the report and the N+1 detector',
+                run: async () => {
+                  const report = await profile(() => findMany(profiledOrm));
+                  report.byFingerprint();
+                  report.nPlusOne();
+                  scoped = report.count;
+                },
+                verify: () => {
+                  if (scoped !== calls) {
+                    throw new Error(`the profile scope captured ${scoped} queries, expected ${calls}`);
                   }
                 },
               },
@@ -73,12 +90,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             undefined,
             { log },
           );
-          results.push(plain as BenchResult, profiled as BenchResult);
+          results.push(plain as BenchResult, profiled as BenchResult, profiledScope as BenchResult);
           // time over time: 1.05 means the profiled calls took 5% longer
-          ratios[`${database.db}:profiled/plain`] = round(
-            (profiled as BenchResult).medianMs / (plain as BenchResult).medianMs,
-            3,
-          );
+          const over = (result: BenchResult | undefined) =>
+            round((result as BenchResult).medianMs / (plain as BenchResult).medianMs, 3);
+          ratios[`${database.db}:profiled/plain`] = over(profiled);
+          ratios[`${database.db}:profiled-scope/plain`] = over(profiledScope);
         } finally {
           await plainOrm.close(true);
         }

@@ -15,6 +15,14 @@ export interface InstrumentOptions {
   redactParams?: boolean;
   /** Frames kept per captured call stack; deeper stacks lose their outermost frames. @default 30 */
   stackDepth?: number;
+  /**
+   * Outside `profile()` scopes (the always-on profiler alone), capture the call stack of the first
+   * `sampledStacks` queries of each SQL text and of one in `stackSampleRate` after that. A stack costs
+   * microseconds to capture; `profile()` scopes, which need every stack to find N+1s, always capture.
+   * @default 3 and 64
+   */
+  sampledStacks?: number;
+  stackSampleRate?: number;
 }
 
 /** The part of an EntityManager the profiler needs. */
@@ -33,8 +41,11 @@ export type ProfiledOrm = { readonly em: ProfiledEntityManager } | ProfiledEntit
 
 interface Start {
   readonly at: number;
-  readonly stack: CallStack;
+  readonly stack: CallStack | undefined;
 }
+
+/** SQL texts whose stack sampling is tracked; past this the counts start over (bounded memory). */
+const MAX_SAMPLED_SQL = 10_000;
 
 const instrumented = new WeakMap<Configuration, InstrumentOptions>();
 const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
@@ -60,24 +71,45 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const em = 'em' in orm ? orm.em : orm;
   const config = em.config;
   if (instrumented.has(config)) {
-    instrumented.set(config, { ...instrumented.get(config), ...options });
+    // Settings are one object per ORM, read by the hooks on every query: update it in place.
+    Object.assign(instrumented.get(config) as InstrumentOptions, options);
     return;
   }
-  instrumented.set(config, options);
+  const settings: InstrumentOptions = { ...options };
+  instrumented.set(config, settings);
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
-  const starts = new WeakMap<object, Start[]>();
+  // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the logger.
+  const starts = new WeakMap<object, Start | Start[]>();
+  const seen = new Map<string, number>();
 
   const previousOnQuery = config.get('onQuery');
   config.set('onQuery', (sql: string, params: readonly unknown[]) => {
     if (isCapturing()) {
-      const depth = instrumented.get(config)?.stackDepth ?? 30;
-      const pending = starts.get(params) ?? [];
-      pending.push({ at: performance.now(), stack: CallStack.capture(depth) });
-      starts.set(params, pending);
+      const start: Start = {
+        at: performance.now(),
+        stack: wantsStack(sql, settings) ? CallStack.capture(settings.stackDepth ?? 30) : undefined,
+      };
+      const pending = starts.get(params);
+      starts.set(
+        params,
+        pending === undefined ? start : Array.isArray(pending) ? [...pending, start] : [pending, start],
+      );
     }
     return previousOnQuery(sql, params);
   });
+
+  function wantsStack(sql: string, settings: InstrumentOptions): boolean {
+    if (scopeSinks.getStore() !== undefined) {
+      return true;
+    }
+    const count = (seen.get(sql) ?? 0) + 1;
+    if (seen.size >= MAX_SAMPLED_SQL && !seen.has(sql)) {
+      seen.clear();
+    }
+    seen.set(sql, count);
+    return count <= (settings.sampledStacks ?? 3) || count % (settings.stackSampleRate ?? 64) === 0;
+  }
 
   // EXPLAIN and its helper queries run on the read connection, never captured themselves.
   const runUnprofiled: PlanRunner = (sql, params) =>
@@ -93,8 +125,16 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
     const end = performance.now();
     const sql = String(context.query ?? '');
     const params = (context.params ?? []) as readonly unknown[];
-    const start = starts.get(params)?.shift();
-    const redact = instrumented.get(config)?.redactParams ?? false;
+    const pending = starts.get(params);
+    let start: Start | undefined;
+    if (Array.isArray(pending)) {
+      start = pending.shift();
+      if (pending.length === 0) starts.delete(params);
+    } else {
+      start = pending;
+      starts.delete(params);
+    }
+    const redact = settings.redactParams ?? false;
     const event: QueryEvent = {
       sql,
       params: redact ? params.map(() => '[redacted]') : params,
