@@ -7,6 +7,7 @@ import { CHINOOK_COUNTS } from '../src/seeder.js';
 import { aggregates } from '../src/snippets/aggregates.js';
 import { bulk } from '../src/snippets/bulk.js';
 import { pagination } from '../src/snippets/pagination.js';
+import { profiling } from '../src/snippets/profiling.js';
 import { quickstart } from '../src/snippets/quickstart.js';
 import { streaming } from '../src/snippets/streaming.js';
 import { transaction } from '../src/snippets/transaction.js';
@@ -90,6 +91,16 @@ describeEachDriver('docs snippets run', (ctx) => {
     const { lines, revenue } = await streaming(chinook.em());
     expect(lines).toBe(CHINOOK_COUNTS.invoiceLines);
     expect(revenue).toBeCloseTo(2328.6, 2);
+  });
+
+  it('profiling: the report, its N+1, the metrics snapshot and the workload', async () => {
+    const { report, nPlusOne, table, snapshot, workload } = await profiling(chinook.orm);
+    expect(report.count).toBe(11);
+    expect(nPlusOne).toMatchObject({ count: 10, relation: 'Album.tracks' });
+    expect(table).toMatch(/^11 queries, [\d.]+ ms in the database\n/);
+    expect(table).toContain('N+1: 10 ×');
+    expect(snapshot.queries.count).toBe(2);
+    expect(workload.queries.map((query) => query.calls)).toEqual([1, 1]);
   });
 
   it('aggregates: counts and sums match the data', async () => {

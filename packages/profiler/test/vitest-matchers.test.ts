@@ -1,10 +1,10 @@
-import '../src/vitest.js';
+import '@stratum/profiler/vitest';
+import { expectConstantQueries } from '@stratum/profiler/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Album, Artist, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { instrument } from '../src/index.js';
-import { expectConstantQueries } from '../src/vitest.js';
 
 describeEachDriver('vitest matchers', (ctx) => {
   const chinook = useChinook(ctx);
