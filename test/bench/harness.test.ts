@@ -8,7 +8,7 @@ describe('bench harness', () => {
     expect(() => median([])).toThrow(RangeError);
   });
 
-  it('interleave: warm-up round, then round-robin reps; verify once, untimed, before after()', async () => {
+  it('interleave: warm-up round, then alternating round-robin reps; verify once, untimed, before after()', async () => {
     const calls: string[] = [];
     const contender = (label: string) => ({
       db: 'x',
@@ -31,7 +31,8 @@ describe('bench harness', () => {
       calls.push(`setup ${c.label}`);
     });
     const runs = calls.filter((c) => c === 'A' || c === 'B');
-    expect(runs.join('')).toBe('AB'.repeat(6));
+    // warm-up AB, then BA AB BA AB BA: each contender runs first in some rounds, second in others
+    expect(runs.join('')).toBe('AB' + 'BAAB'.repeat(2) + 'BA');
     expect(calls.slice(0, 5)).toEqual(['setup A', 'before A', 'A', 'verify A', 'after A']);
     expect(calls.filter((c) => c.startsWith('verify'))).toEqual(['verify A', 'verify B']);
     expect(results.map((r) => [r.label, r.reps, r.samplesMs.length])).toEqual([

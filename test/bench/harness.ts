@@ -94,8 +94,8 @@ export interface InterleaveOptions {
 export const MIN_REPS = 5;
 
 /**
- * Times the contenders round-robin (A B C, A B C, ...) so a slow phase of a noisy machine hits all
- * of them alike: a warm-up round that is not counted, then `reps` timed rounds. Before each
+ * Times the contenders round-robin, alternating (A B C, C B A, ...), so a slow phase of a noisy
+ * machine hits all of them alike and none always follows the same other one: a warm-up round that is not counted, then `reps` timed rounds. Before each
  * repetition, `setup(contender)` then `contender.before()` run untimed (e.g. delete the previous
  * rows), then a garbage collection when it can be forced, so one contender's garbage is not paid by
  * the next. Each figure is the median of the contender's `reps` samples (`process.hrtime.bigint()`).
@@ -124,7 +124,13 @@ export async function interleave(
   for (let round = 0; round < warmup + reps; round++) {
     const timed = round >= warmup;
     const roundStarted = process.hrtime.bigint();
-    for (const [i, contender] of contenders.entries()) {
+    // Odd rounds run the contenders in reverse (ABC, CBA, ...): a contender's place in the round (what
+    // ran just before it, how warm the server's caches are) would otherwise bias it the same way every time.
+    const order = [...contenders.entries()];
+    if (round % 2 === 1) {
+      order.reverse();
+    }
+    for (const [i, contender] of order) {
       // SQLite work is synchronous under its promises: let the event loop turn, so a Ctrl-C is seen.
       await yieldToEventLoop();
       throwIfInterrupted();
