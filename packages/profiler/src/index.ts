@@ -24,6 +24,7 @@ export { type MetricsSnapshot, metricsSnapshot, type PoolStats, poolStats } from
 export { recordOpenTelemetryMetrics } from './metrics/open-telemetry.js';
 export { type PromClient, registerPrometheusMetrics } from './metrics/prometheus-collectors.js';
 export { detectNPlusOne, type NPlusOneFinding, type NPlusOneOptions } from './n-plus-one/detect-n-plus-one.js';
+export { NPlusOneError } from './n-plus-one/n-plus-one-error.js';
 export { toWorkload, type Workload, type WorkloadQuery, writeWorkload } from './report/workload.js';
 export {
   type FingerprintStats,
@@ -32,7 +33,13 @@ export {
   type SlowQuery,
   startProfiling,
 } from './scope/global-profiler.js';
-export { profile } from './scope/profile.js';
+export {
+  configureNPlusOne,
+  type NPlusOneMode,
+  type NPlusOneScopeOptions,
+  type ProfileOptions,
+  profile,
+} from './scope/profile.js';
 export { type FingerprintSummary, ProfileReport } from './scope/profile-report.js';
 export { LatencyHistogram, type LatencySummary } from './stats/latency-histogram.js';
 export { InvalidDecoratorError } from './timed/invalid-decorator-error.js';

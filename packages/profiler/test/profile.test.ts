@@ -1,9 +1,17 @@
 import { wrap } from '@mikro-orm/core';
+import { InvalidArgumentError } from '@stratum/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Album, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
-import { detectNPlusOne, instrument, profile } from '../src/index.js';
+import {
+  configureNPlusOne,
+  detectNPlusOne,
+  instrument,
+  NPlusOneError,
+  type NPlusOneFinding,
+  profile,
+} from '../src/index.js';
 
 describeEachDriver('profile()', (ctx) => {
   const chinook = useChinook(ctx);
@@ -173,6 +181,50 @@ describeEachDriver('profile()', (ctx) => {
       expect(report.nPlusOne({ allow: [finding!.fingerprint] })).toEqual([]);
       expect(report.nPlusOne({ allow: [/profile\.test\.ts/] })).toEqual([]);
       expect(detectNPlusOne(report.queries, { allow: ['no-such-file.ts'] })).toHaveLength(1);
+    });
+  });
+
+  describe('N+1 modes', () => {
+    const lazyLoad = async () => {
+      const albums = await chinook.em().find(Album, {}, { limit: 3, orderBy: { id: 'asc' } });
+      for (const album of albums) await album.tracks.init();
+    };
+
+    it("'off' (the default) only reports in the report", async () => {
+      const report = await profile(lazyLoad);
+      expect(report.nPlusOne()).toHaveLength(1);
+    });
+
+    it("'warn' hands each finding to the warner and still returns the report", async () => {
+      const warned: NPlusOneFinding[] = [];
+      const report = await profile(lazyLoad, { nPlusOne: { mode: 'warn', warn: (finding) => warned.push(finding) } });
+      expect(report.count).toBe(4);
+      expect(warned.map((finding) => finding.relation)).toEqual(['Album.tracks']);
+    });
+
+    it("'throw' fails the scope with NPlusOneError naming the relation; populate passes", async () => {
+      const error = await profile(lazyLoad, { nPlusOne: { mode: 'throw' } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NPlusOneError);
+      expect((error as NPlusOneError).code).toBe('E_N_PLUS_ONE');
+      expect((error as NPlusOneError).message).toMatch(
+        /^1 N\+1 query:\n {2}- 3 × "select .*" .* loads Album\.tracks one row at a time/,
+      );
+      const report = await profile(() => chinook.em().find(Album, {}, { limit: 3, populate: ['tracks'] }), {
+        nPlusOne: { mode: 'throw' },
+      });
+      expect(report.count).toBe(2);
+    });
+
+    it('takes its default from configureNPlusOne, with allow-lists', async () => {
+      const previous = configureNPlusOne({ mode: 'throw' });
+      try {
+        await expect(profile(lazyLoad)).rejects.toBeInstanceOf(NPlusOneError);
+        configureNPlusOne({ mode: 'throw', allow: [/profile\.test\.ts/] });
+        await expect(profile(lazyLoad)).resolves.toMatchObject({ count: 4 });
+      } finally {
+        configureNPlusOne(previous);
+      }
+      expect(() => configureNPlusOne({ mode: 'loud' as never })).toThrow(InvalidArgumentError);
     });
   });
 });
