@@ -32,7 +32,7 @@ describe('bench harness', () => {
     });
     const runs = calls.filter((c) => c === 'A' || c === 'B');
     // warm-up AB, then BA AB BA AB BA: each contender runs first in some rounds, second in others
-    expect(runs.join('')).toBe('AB' + 'BAAB'.repeat(2) + 'BA');
+    expect(runs.join('')).toBe(`AB${'BAAB'.repeat(2)}BA`);
     expect(calls.slice(0, 5)).toEqual(['setup A', 'before A', 'A', 'verify A', 'after A']);
     expect(calls.filter((c) => c.startsWith('verify'))).toEqual(['verify A', 'verify B']);
     expect(results.map((r) => [r.label, r.reps, r.samplesMs.length])).toEqual([
