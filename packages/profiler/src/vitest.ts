@@ -1,5 +1,6 @@
 // `import '@stratum/profiler/vitest'` in a vitest setup file adds the query matchers to `expect`.
 import { expect } from 'vitest';
+import { anyInstrumented } from './capture/instrument.js';
 import type { QueryEvent } from './capture/query-event.js';
 import { fingerprintSql } from './fingerprint/fingerprint.js';
 import type { NPlusOneOptions } from './n-plus-one/detect-n-plus-one.js';
@@ -103,7 +104,7 @@ export async function expectConstantQueries(options: ConstantQueriesOptions): Pr
   for (const factor of factors) {
     await options.reset();
     await options.seed(factor);
-    reports.push({ factor, report: await profile(options.run) });
+    reports.push({ factor, report: await profile(options.run, { nPlusOne: { mode: 'off' } }) });
   }
   const counts = reports.map(({ report }) => report.count);
   if (new Set(counts).size > 1) {
@@ -127,7 +128,12 @@ async function profileOrFail(received: unknown, matcher: string): Promise<Profil
       `${matcher} expects a function that sends the queries (expect(() => repo.findPage()).${matcher}(...)), but got: ${typeof received}.`,
     );
   }
-  return profile(received as Profiled);
+  if (!anyInstrumented()) {
+    throw new Error(
+      `${matcher} sees no query: no ORM is instrumented. Call instrument(orm) from '@stratum/profiler' once, where the test creates its ORM.`,
+    );
+  }
+  return profile(received as Profiled, { nPlusOne: { mode: 'off' } });
 }
 
 /** The queries grouped by fingerprint, each group with its count and call sites. */

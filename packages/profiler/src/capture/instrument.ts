@@ -51,6 +51,7 @@ const instrumented = new WeakMap<Configuration, InstrumentOptions>();
 const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
 const globalSinks = new Set<QuerySink>();
 const unprofiled = new AsyncLocalStorage<boolean>();
+let instrumentedOrms = 0;
 
 /**
  * Hooks the profiler into a MikroORM instance, once: every query its EntityManagers send (and
@@ -77,6 +78,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   }
   const settings: InstrumentOptions = { ...options };
   instrumented.set(config, settings);
+  instrumentedOrms++;
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
   // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the logger.
@@ -177,6 +179,11 @@ export function addGlobalQuerySink(sink: QuerySink): () => void {
   return () => {
     globalSinks.delete(sink);
   };
+}
+
+/** Whether `instrument()` was called for at least one ORM (a profile of none sees nothing). */
+export function anyInstrumented(): boolean {
+  return instrumentedOrms > 0;
 }
 
 /** Whether `instrument(orm)` was called for this ORM. */
