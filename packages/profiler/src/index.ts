@@ -7,6 +7,7 @@ export {
   isInstrumented,
   type ProfiledOrm,
   type QuerySink,
+  uninstrument,
 } from './capture/instrument.js';
 export type { QueryConnection, QueryEvent } from './capture/query-event.js';
 export { enableSqlCommenter, type SqlCommenterOptions, withSqlComment } from './capture/sqlcommenter.js';

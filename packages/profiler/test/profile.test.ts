@@ -8,9 +8,11 @@ import {
   configureNPlusOne,
   detectNPlusOne,
   instrument,
+  isInstrumented,
   NPlusOneError,
   type NPlusOneFinding,
   profile,
+  uninstrument,
 } from '../src/index.js';
 
 describeEachDriver('profile()', (ctx) => {
@@ -34,6 +36,24 @@ describeEachDriver('profile()', (ctx) => {
       expect(query!.inTransaction).toBe(false);
       expect(query!.dialect).toBe(ctx.driver);
       expect(query!.stack?.callSite).toMatch(/profile\.test\.ts:\d+:\d+/);
+    });
+
+    it('stops capturing after uninstrument, leaves MikroORM working, and captures again once re-instrumented', async () => {
+      const em = chinook.em();
+      const onQuery = chinook.orm.config.get('onQuery');
+      uninstrument(chinook.orm);
+      try {
+        expect(isInstrumented(chinook.orm)).toBe(false);
+        expect(chinook.orm.config.get('onQuery')).not.toBe(onQuery);
+        const report = await profile(() => em.find(Track, { album: 1 }));
+        expect(report.result).toHaveLength(10);
+        expect(report.count).toBe(0);
+        uninstrument(chinook.orm); // a second call is a no-op
+      } finally {
+        instrument(chinook.orm);
+      }
+      expect(isInstrumented(chinook.orm)).toBe(true);
+      expect((await profile(() => em.find(Track, { album: 2 }))).count).toBe(1);
     });
 
     it('times sub-millisecond queries with fractions of a millisecond, not whole milliseconds', async () => {

@@ -47,7 +47,13 @@ interface Start {
 /** SQL texts whose stack sampling is tracked; past this the counts start over (bounded memory). */
 const MAX_SAMPLED_SQL = 10_000;
 
-const instrumented = new WeakMap<Configuration, InstrumentOptions>();
+interface Installed {
+  readonly settings: InstrumentOptions;
+  /** Puts MikroORM's hooks back as they were before `instrument`. */
+  readonly remove: () => void;
+}
+
+const instrumented = new WeakMap<Configuration, Installed>();
 const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
 const globalSinks = new Set<QuerySink>();
 const unprofiled = new AsyncLocalStorage<boolean>();
@@ -73,12 +79,10 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const config = em.config;
   if (instrumented.has(config)) {
     // Settings are one object per ORM, read by the hooks on every query: update it in place.
-    Object.assign(instrumented.get(config) as InstrumentOptions, options);
+    Object.assign((instrumented.get(config) as Installed).settings, options);
     return;
   }
   const settings: InstrumentOptions = { ...options };
-  instrumented.set(config, settings);
-  instrumentedOrms++;
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
   // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the logger.
@@ -86,7 +90,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const seen = new Map<string, number>();
 
   const previousOnQuery = config.get('onQuery');
-  config.set('onQuery', (sql: string, params: readonly unknown[]) => {
+  const onQuery = (sql: string, params: readonly unknown[]) => {
     if (isCapturing()) {
       const start: Start = {
         at: performance.now(),
@@ -99,7 +103,8 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       );
     }
     return previousOnQuery(sql, params);
-  });
+  };
+  config.set('onQuery', onQuery);
 
   function wantsStack(sql: string, settings: InstrumentOptions): boolean {
     if (scopeSinks.getStore() !== undefined) {
@@ -118,8 +123,9 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
     unprofiled.run(true, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
 
   const logger = config.getLogger();
+  const ownLogQuery = Object.hasOwn(logger, 'logQuery') ? logger.logQuery : undefined;
   const logQuery = logger.logQuery.bind(logger);
-  logger.logQuery = (context) => {
+  const capturingLogQuery: typeof logger.logQuery = (context) => {
     logQuery(context);
     if (!isCapturing()) {
       return;
@@ -137,10 +143,11 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       starts.delete(params);
     }
     const redact = settings.redactParams ?? false;
+    const kind = kindOf(sql);
     const event: QueryEvent = {
       sql,
       params: redact ? params.map(() => '[redacted]') : params,
-      kind: kindOf(sql),
+      kind,
       durationMs: start ? end - start.at : (context.took ?? 0),
       rows: rowsOf(context as Dictionary),
       connection: connectionOf(context.connection),
@@ -152,7 +159,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       dialect,
       metadata,
       explain:
-        dialect === 'generic' || kindOf(sql) === 'transaction'
+        dialect === 'generic' || kind === 'transaction'
           ? undefined
           : (explainOptions) => explainPlan(runUnprofiled, dialect, sql, params, explainOptions),
     };
@@ -163,6 +170,46 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       sink(event);
     }
   };
+  logger.logQuery = capturingLogQuery;
+
+  instrumented.set(config, {
+    settings,
+    remove: () => {
+      if (config.get('onQuery') === onQuery) {
+        config.set('onQuery', previousOnQuery);
+      }
+      if (logger.logQuery === capturingLogQuery) {
+        if (ownLogQuery) {
+          logger.logQuery = ownLogQuery;
+        } else {
+          delete (logger as { logQuery?: unknown }).logQuery;
+        }
+      }
+    },
+  });
+  instrumentedOrms++;
+}
+
+/**
+ * Undoes {@link instrument}: MikroORM's `onQuery` hook and logger are put back as they were, and the
+ * ORM's queries are no longer captured. Does nothing for an ORM that is not instrumented.
+ *
+ * @example
+ * ```ts
+ * instrument(orm);
+ * const report = await profile(() => orm.em.fork().find(Track, { album: 1 }));
+ * uninstrument(orm); // e.g. in a test's afterAll, or to compare with and without the profiler
+ * ```
+ */
+export function uninstrument(orm: ProfiledOrm): void {
+  const config = ('em' in orm ? orm.em : orm).config;
+  const installed = instrumented.get(config);
+  if (installed === undefined) {
+    return;
+  }
+  installed.remove();
+  instrumented.delete(config);
+  instrumentedOrms--;
 }
 
 /**
