@@ -1,0 +1,38 @@
+import {
+  type EntityManager,
+  type EntityMetadata,
+  type EntityProperty,
+  type FilterQuery,
+  Reference,
+} from '@mikro-orm/core';
+import { keyHash, type LoaderKey, primaryKeyOf, referenceHash } from '../key-hash.js';
+
+/**
+ * A 1:M collection for many parents in one query: the children whose foreign key is one of the
+ * parents', in the relation's `orderBy` (else by primary key), grouped by parent with a hash map.
+ * Each key gets its children, `[]` when it has none.
+ */
+export async function loadChildren<C extends object>(
+  em: EntityManager,
+  prop: EntityProperty,
+  keys: readonly LoaderKey[],
+): Promise<C[][]> {
+  const childMeta = prop.targetMeta as EntityMetadata<C>;
+  const foreignKey = prop.mappedBy;
+  const where = { [foreignKey]: { $in: keys.map(primaryKeyOf) } } as FilterQuery<C>;
+  const rows = await em.find<C>(childMeta.class, (prop.where ? { $and: [where, prop.where] } : where) as never, {
+    orderBy: (prop.orderBy ?? childMeta.primaryKeys.map((pk) => ({ [pk]: 'asc' }))) as never,
+  });
+  const byParent = new Map<string, C[]>();
+  for (const row of rows) {
+    const parent = referenceHash(Reference.unwrapReference((row as Record<string, object>)[foreignKey] as object));
+    if (parent === undefined) continue;
+    let children = byParent.get(parent);
+    if (!children) {
+      children = [];
+      byParent.set(parent, children);
+    }
+    children.push(row);
+  }
+  return keys.map((key) => byParent.get(keyHash(key)) ?? []);
+}

@@ -1,0 +1,20 @@
+import type { EntityManager, EntityMetadata, FilterQuery } from '@mikro-orm/core';
+import { keyHash, type LoaderKey, primaryKeyOf } from '../key-hash.js';
+
+/**
+ * Counts rows of `meta` per value of `foreignKey` for these keys in ONE grouped query (MikroORM's
+ * `countBy`, so filters apply), without loading the rows. Each key gets its count, 0 when none.
+ */
+export async function loadCounts(
+  em: EntityManager,
+  meta: EntityMetadata,
+  foreignKey: string,
+  keys: readonly LoaderKey[],
+  extraWhere?: object,
+): Promise<number[]> {
+  const where = { [foreignKey]: { $in: keys.map(primaryKeyOf) } };
+  const counts = await em.countBy(meta.class, foreignKey as never, {
+    where: (extraWhere ? { $and: [where, extraWhere] } : where) as FilterQuery<object>,
+  });
+  return keys.map((key) => Number(counts[keyHash(key)] ?? 0));
+}

@@ -1,0 +1,44 @@
+import { type EntityManager, type EntityProperty, type FilterQuery, helper, Reference } from '@mikro-orm/core';
+import { keyHash, type LoaderKey, primaryKeyOf, referenceHash } from '../key-hash.js';
+import type { PivotSides } from './pivot.js';
+
+/**
+ * An M:N collection for many owners in ONE query: the pivot rows of these owners joined to their
+ * targets (`populate` with the `joined` strategy, so the targets' filters apply and they join the
+ * identity map), in the relation's `orderBy` (else the pivot's order column, else the target's
+ * primary key), grouped by owner with a hash map.
+ */
+export async function loadManyToMany<C extends object>(
+  em: EntityManager,
+  prop: EntityProperty,
+  sides: PivotSides,
+  keys: readonly LoaderKey[],
+): Promise<C[][]> {
+  const { pivot, from, to } = sides;
+  const targetMeta = prop.targetMeta as NonNullable<EntityProperty['targetMeta']>;
+  const orderBy = prop.orderBy
+    ? { [to]: prop.orderBy }
+    : prop.fixedOrder && prop.fixedOrderColumn
+      ? { [prop.fixedOrderColumn]: 'asc' }
+      : { [to]: Object.fromEntries(targetMeta.primaryKeys.map((pk) => [pk, 'asc'])) };
+  const rows = await em.find(pivot.class, { [from]: { $in: keys.map(primaryKeyOf) } } as FilterQuery<object>, {
+    populate: [to] as never,
+    strategy: 'joined',
+    orderBy: orderBy as never,
+  });
+  const byOwner = new Map<string, C[]>();
+  for (const row of rows as Record<string, object>[]) {
+    const target = Reference.unwrapReference(row[to] as object) as C | undefined;
+    // A target hidden by a filter comes back as an uninitialised reference: it is not part of the collection.
+    if (!target || !helper(target).__initialized) continue;
+    const owner = referenceHash(row[from]);
+    if (owner === undefined) continue;
+    let targets = byOwner.get(owner);
+    if (!targets) {
+      targets = [];
+      byOwner.set(owner, targets);
+    }
+    targets.push(target);
+  }
+  return keys.map((key) => byOwner.get(keyHash(key)) ?? []);
+}

@@ -1,0 +1,55 @@
+import { type EntityMetadata, helper, Reference, Utils } from '@mikro-orm/core';
+
+/**
+ * A loader key as the caller gives it: a primary key (`42`, `'42'`, `[1, 2]` for a composite key)
+ * or the entity itself (or a `Ref` to it).
+ */
+export type LoaderKey = unknown;
+
+/**
+ * The primary key a loader key stands for: an entity (or reference) gives its primary key, any other
+ * value is taken as the primary key itself.
+ */
+export function primaryKeyOf(key: LoaderKey): unknown {
+  if (
+    key !== null &&
+    typeof key === 'object' &&
+    !Array.isArray(key) &&
+    !(key instanceof Date) &&
+    !Buffer.isBuffer(key)
+  ) {
+    const entity = Reference.unwrapReference(key as object);
+    if (Utils.isEntity(entity)) {
+      return helper(entity).getPrimaryKey();
+    }
+  }
+  return key;
+}
+
+/**
+ * The hash a loader matches rows to keys by: equal for `42`, `'42'` and the entity whose primary key
+ * is 42, so a key given either way hits the same cache entry and the same row.
+ */
+export function keyHash(key: LoaderKey): string {
+  const pk = primaryKeyOf(key);
+  if (Array.isArray(pk)) {
+    return Utils.getPrimaryKeyHash(pk.map((part) => String(primaryKeyOf(part))));
+  }
+  return String(pk);
+}
+
+/** The hash of the entity an entity-valued property points to (`track.album` → the album's key). */
+export function referenceHash(value: unknown): string | undefined {
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  return keyHash(value);
+}
+
+/** A `where` that selects the rows of `meta` with these primary keys. */
+export function primaryKeyCondition(meta: EntityMetadata, pks: readonly unknown[]): object {
+  if (meta.primaryKeys.length === 1) {
+    return { [meta.primaryKeys[0] as string]: { $in: pks } };
+  }
+  return { $or: pks.map((pk) => Utils.getPrimaryKeyCondFromArray(pk as never[], meta)) };
+}
