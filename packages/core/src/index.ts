@@ -4,6 +4,7 @@ export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidCursorError } from './errors/invalid-cursor-error.js';
+export { InvalidDecoratorError } from './errors/invalid-decorator-error.js';
 export { StratumError } from './errors/stratum-error.js';
 export { UnknownFieldError } from './errors/unknown-field-error.js';
 export { UnsupportedOperationError } from './errors/unsupported-operation-error.js';

@@ -1,3 +1,4 @@
+export { InvalidDecoratorError } from '@stratum/core';
 export type { CallStack } from './capture/call-stack.js';
 export { type ExplainOptions, explainPlan, type QueryPlan, type SequentialScan } from './capture/explain-plan.js';
 export {
@@ -43,6 +44,5 @@ export {
 } from './scope/profile.js';
 export { type FingerprintSummary, ProfileReport } from './scope/profile-report.js';
 export { LatencyHistogram, type LatencySummary } from './stats/latency-histogram.js';
-export { InvalidDecoratorError } from './timed/invalid-decorator-error.js';
 export { Timed, type TimedDecorator, type TimedOptions } from './timed/timed.js';
 export { resetTimedMetrics, type TimedSnapshot, timedMetrics } from './timed/timed-metrics.js';

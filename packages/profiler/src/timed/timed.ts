@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@stratum/core';
-import { InvalidDecoratorError } from './invalid-decorator-error.js';
+import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
 import { type TimedMetric, timedMetric } from './timed-metrics.js';
 
 /** Options of {@link Timed}. */

@@ -1,4 +1,4 @@
-import { StratumError } from '@stratum/core';
+import { StratumError } from './stratum-error.js';
 
 /**
  * A decorator was applied to something it cannot decorate (e.g. `@Timed()` on a getter, a field or a
