@@ -1,10 +1,42 @@
-import { RequestContext, wrap } from '@mikro-orm/core';
-import { InvalidArgumentError, UnknownFieldError } from '@stratum/core';
+import { RequestContext, raw } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { BaseRepository, InvalidArgumentError, UnknownFieldError } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
-import { Album, Artist, Genre, InvoiceLine, Playlist, Track } from '../../../examples/chinook/src/entities/index.js';
+import { Album, Artist, Genre, Playlist, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
-import { LoaderScopeError, loaders } from '../src/index.js';
+import { LoaderScopeError, loaderFor, loaders } from '../src/index.js';
+
+/** A repository with batch methods of the kinds `loaderFor` accepts. */
+class ComposerTracks extends BaseRepository<Track> {
+  constructor(em: SqlEntityManager) {
+    super(em, Track);
+  }
+
+  findByComposers(composers: readonly string[]): Promise<Track[]> {
+    return this.find({ composer: { $in: composers as string[] } }, { orderBy: { id: 'asc' } });
+  }
+
+  async firstByComposer(composers: readonly string[]): Promise<Map<string, Track>> {
+    const tracks = await this.findByComposers(composers);
+    const first = new Map<string, Track>();
+    for (const track of tracks) if (!first.has(track.composer as string)) first.set(track.composer as string, track);
+    return first;
+  }
+
+  async nameLengths(ids: readonly number[]): Promise<(number | Error)[]> {
+    const tracks = await this.find({ id: { $in: ids as number[] } });
+    return ids.map((id) => tracks.find((track) => track.id === id)?.name.length ?? new Error(`no track ${id}`));
+  }
+
+  async tooFew(ids: readonly number[]): Promise<number[]> {
+    return ids.slice(1).map(Number);
+  }
+
+  async broken(_ids: readonly number[]): Promise<number[]> {
+    throw new Error('the batch query failed');
+  }
+}
 
 describeEachDriver('loaders()', (ctx) => {
   const chinook = useChinook(ctx);
@@ -85,6 +117,107 @@ describeEachDriver('loaders()', (ctx) => {
     });
   });
 
+  describe('loaderFor(): a repository method that takes many keys', () => {
+    it('batches the keys of one tick into one call, matching rows by a property', async () => {
+      const em = chinook.em();
+      const repo = new ComposerTracks(em);
+      const byComposer = loaderFor<ComposerTracks, string, Track[]>(repo, 'findByComposers', {
+        key: 'composer',
+        many: true,
+      });
+      chinook.resetQueries();
+      const [acdc, nobody] = await Promise.all([byComposer.load('AC/DC'), byComposer.load('Nobody At All')]);
+      expect(chinook.statements()).toHaveLength(1);
+      expect(acdc.length).toBeGreaterThan(1);
+      expect(acdc.every((track) => track.composer === 'AC/DC')).toBe(true);
+      expect(nobody).toEqual([]);
+    });
+
+    it('takes a Map from key to result, null for a key it lacks', async () => {
+      const repo = new ComposerTracks(chinook.em());
+      const first = loaderFor<ComposerTracks, string, Track | null>(repo, 'firstByComposer');
+      const [acdc, nobody] = await first.loadMany(['AC/DC', 'Nobody At All']);
+      expect((acdc as Track).composer).toBe('AC/DC');
+      expect(nobody).toBeNull();
+    });
+
+    it('rejects only the caller whose item is an Error, and every caller when the method throws', async () => {
+      const repo = new ComposerTracks(chinook.em());
+      const lengths = loaderFor<ComposerTracks, number, number>(repo, 'nameLengths');
+      const [ok, missing] = await Promise.allSettled([lengths.load(1), lengths.load(999_999)]);
+      expect(ok).toEqual({ status: 'fulfilled', value: 'For Those About To Rock (We Salute You)'.length });
+      expect(missing).toMatchObject({ status: 'rejected', reason: { message: 'no track 999999' } });
+      const broken = loaderFor<ComposerTracks, number, number>(repo, 'broken');
+      const results = await Promise.allSettled([broken.load(1), broken.load(2)]);
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      expect(results.map((result) => (result as PromiseRejectedResult).reason.message)).toEqual([
+        'the batch query failed',
+        'the batch query failed',
+      ]);
+    });
+
+    it('rejects with a typed error when the method returns the wrong number of results', async () => {
+      const repo = new ComposerTracks(chinook.em());
+      const results = await loaderFor<ComposerTracks, number, number>(repo, 'tooFew').loadMany([1, 2, 3]);
+      for (const result of results) {
+        expect(result).toBeInstanceOf(InvalidArgumentError);
+        expect((result as InvalidArgumentError).message).toMatch(/one item per key, in key order \(3 keys\)/);
+      }
+    });
+
+    it('refuses a name that is not a method', () => {
+      const repo = new ComposerTracks(chinook.em());
+      expect(() => loaderFor(repo, 'noSuchMethod' as never)).toThrow(InvalidArgumentError);
+      expect(() => loaderFor(repo, 'findByComposers', { many: true })).toThrow(
+        /options.many must be used together with options.key/,
+      );
+    });
+  });
+
+  describe('batches and failures', () => {
+    it('splits a batch larger than maxBatchSize and still answers every key in order', async () => {
+      const em = chinook.em();
+      const load = loaders(em, { maxBatchSize: 100 });
+      chinook.resetQueries();
+      const ids = Array.from({ length: 250 }, (_, i) => 250 - i);
+      const tracks = await Promise.all(ids.map((id) => load.entity(Track).load(id)));
+      expect(tracks.map((track) => track?.id)).toEqual(ids);
+      expect(chinook.statements()).toHaveLength(3);
+    });
+
+    it('rejects every key of a batch whose query fails, and does not cache the failure', async () => {
+      const em = chinook.em();
+      em.addFilter({ name: 'broken', cond: { [raw('no_such_column')]: 1 }, entity: ['Album'], default: true });
+      const results = await Promise.allSettled([1, 2].map((id) => loaders(em).entity(Album).load(id)));
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      expect((results[0] as PromiseRejectedResult).reason).toBe((results[1] as PromiseRejectedResult).reason);
+      expect(String((results[0] as PromiseRejectedResult).reason.message)).toMatch(/no_such_column/);
+      em.addFilter({ name: 'broken', cond: {}, entity: ['Album'], default: true }); // the cause is gone
+      expect((await loaders(em).entity(Album).load(1))?.id).toBe(1); // a failure is not cached: it queried again
+    });
+  });
+
+  describe('MikroORM filters of the EntityManager', () => {
+    it('applies the request’s filters and their parameters (e.g. a tenant)', async () => {
+      const em = chinook.em();
+      em.addFilter({ name: 'genre', cond: (args: { genre: number }) => ({ genre: args.genre }), entity: ['Track'] });
+      em.setFilterParams('genre', { genre: 1 });
+      const [rockOnAlbum1, trackOf1, count] = await Promise.all([
+        loaders(em).collection(Album, 'tracks').load(1),
+        loaders(em).entity(Track).loadMany([1, 2]),
+        loaders(em).count(Album, 'tracks').load(1),
+      ]);
+      expect(rockOnAlbum1.every((track) => track.genre?.id === 1)).toBe(true);
+      const unfiltered = await chinook.em().find(Track, { album: 1, genre: 1 });
+      expect(rockOnAlbum1).toHaveLength(unfiltered.length);
+      expect(count).toBe(unfiltered.length);
+      const genres = await chinook.em().find(Track, { id: [1, 2] }, { orderBy: { id: 'asc' } });
+      expect(trackOf1.map((track) => (track === null ? null : (track as Track).id))).toEqual(
+        genres.map((track) => (track.genre?.id === 1 ? track.id : null)),
+      );
+    });
+  });
+
   describe('request scope', () => {
     it('gives each fork its own loaders, and RequestContext resolves the global EntityManager to the request', async () => {
       const a = chinook.em();
@@ -121,6 +254,29 @@ describeEachDriver('loaders()', (ctx) => {
       await em.nativeDelete(Track, { id: track.id });
       expect(await loaders(em).entity(Track).load(900_001)).toBeNull();
       expect(await loaders(em).count(Genre, 'tracks').load(1)).toBe(before);
+    });
+
+    it('reloads after a Stratum bulk operation and after an M:N collection change', async () => {
+      const em = chinook.em();
+      expect((await loaders(em).entity(Track).load(5))?.name).not.toBe('Bulk renamed');
+      await em.getRepository(Track).updateMany([5], { name: 'Bulk renamed' });
+      expect((await loaders(em).entity(Track).load(5))?.name).toBe('Bulk renamed');
+
+      const playlist = await em.findOneOrFail(Playlist, 2);
+      expect(await loaders(em).collection(Playlist, 'tracks').load(2)).toEqual([]);
+      playlist.tracks.add(em.getReference(Track, 5));
+      await em.flush();
+      expect((await loaders(em).collection(Playlist, 'tracks').load(2)).map((track) => track.id)).toEqual([5]);
+      expect(await loaders(em).count(Playlist, 'tracks').load(2)).toBe(1);
+    });
+
+    it('keeps its cache when nothing was written', async () => {
+      const em = chinook.em();
+      await loaders(em).entity(Album).load(7);
+      chinook.resetQueries();
+      await em.find(Artist, { id: 1 });
+      await loaders(em).entity(Album).load(7);
+      expect(chinook.statements()).toHaveLength(1); // the find only
     });
   });
 
