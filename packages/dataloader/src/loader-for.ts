@@ -60,7 +60,8 @@ export function loaderFor<R extends EntityRepository<any>, K = unknown, V = unkn
   return loaders(em).custom<K, V>(
     `${repository.constructor.name}.${method}:${options.key ?? ''}:${options.many ? 'many' : 'one'}`,
     entity ? [entity.className] : [],
-    async (keys) => matchToKeys(keys, await (fn as (keys: readonly K[]) => Promise<unknown>).call(repository, keys), options, method),
+    async (keys) =>
+      matchToKeys(keys, await (fn as (keys: readonly K[]) => Promise<unknown>).call(repository, keys), options, method),
   );
 }
 
