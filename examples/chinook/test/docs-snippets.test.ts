@@ -2,10 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
-import { Invoice, InvoiceLine, Track } from '../src/entities/index.js';
+import { Album, Invoice, InvoiceLine, Track } from '../src/entities/index.js';
 import { CHINOOK_COUNTS } from '../src/seeder.js';
 import { aggregates } from '../src/snippets/aggregates.js';
 import { bulk } from '../src/snippets/bulk.js';
+import { loadersSnippet } from '../src/snippets/loaders.js';
 import { pagination } from '../src/snippets/pagination.js';
 import { profiling } from '../src/snippets/profiling.js';
 import { quickstart } from '../src/snippets/quickstart.js';
@@ -101,6 +102,30 @@ describeEachDriver('docs snippets run', (ctx) => {
     expect(table).toContain('N+1: 10 ×');
     expect(snapshot.queries.count).toBe(2);
     expect(workload.queries.map((query) => query.calls)).toEqual([1, 1]);
+  });
+
+  it('loaders: one query per relation for 20 albums, the same answers as MikroORM', async () => {
+    chinook.resetQueries();
+    const { albums, artists, tracks, trackCounts, playlistTracks } = await loadersSnippet(chinook.orm);
+    const reads = chinook.statements().filter((query) => /^select/i.test(query.query));
+    expect(reads).toHaveLength(5); // albums, artists, tracks, counts, playlist tracks
+    expect(artists.map((artist) => artist?.id)).toEqual(albums.map((album) => album.artist.id));
+    const check = chinook.em();
+    const expected = await check.find(
+      Album,
+      { id: albums.map((album) => album.id) },
+      { populate: ['tracks'], orderBy: { id: 'asc' } },
+    );
+    expect(tracks.map((list) => list.map((track) => track.id))).toEqual(
+      expected.map((album) => (album.tracks.getIdentifiers() as number[]).sort((a, b) => a - b)), // no orderBy on Album.tracks: by primary key,
+    );
+    expect(trackCounts).toEqual(expected.map((album) => album.tracks.length));
+    expect(playlistTracks.map((list) => (list as Track[]).length)).toEqual([
+      await check.count(Track, { playlists: 1 }),
+      0,
+      await check.count(Track, { playlists: 3 }),
+    ]);
+    await chinook.em().getRepository(Album).updateMany([albums[0]!.id], { title: albums[0]!.title }); // put it back
   });
 
   it('aggregates: counts and sums match the data', async () => {
