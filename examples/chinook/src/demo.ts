@@ -1,6 +1,7 @@
 // The Stratum demo: loads Chinook into the embedded default (an SQLite file, no server) and shows
 // BaseRepository at work: offset pages, keyset cursors, a chunked bulk insert, a bounded-memory
-// stream and one-query aggregates; then the query profiler on an N+1 and its fix.
+// stream and one-query aggregates; then the query profiler on an N+1, and its fixes: populate and
+// Stratum's loaders.
 //
 //   pnpm demo [--scale N]
 //
@@ -9,6 +10,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { loaders } from '@stratum/dataloader';
 import { instrument, profile } from '@stratum/profiler';
 import config from '../../../mikro-orm.config.js';
 import { Album, Genre, Invoice, InvoiceLine, Track } from './entities/index.js';
@@ -126,6 +128,19 @@ export async function runDemo(
     em.fork().find(Album, {}, { limit: 10, orderBy: { id: 'asc' }, populate: ['tracks'] }),
   );
   print(`   with populate: ['tracks']: ${eager.count} queries, ${eager.nPlusOne().length} N+1`);
+
+  section(print, '8. Loaders: the same N+1 removed where populate cannot reach (a resolver per album)');
+  for (const limit of [10, 100]) {
+    const batched = await profile(async () => {
+      const fork = em.fork();
+      const albums = await fork.find(Album, {}, { limit, orderBy: { id: 'asc' } });
+      // What a GraphQL resolver does: one load() per parent, each unaware of the others.
+      await Promise.all(albums.map((album) => loaders(fork).collection(Album, 'tracks').load(album)));
+    });
+    print(
+      `   ${limit} albums and their tracks with loaders(em).collection(Album, 'tracks'): ${batched.count} queries, ${batched.nPlusOne().length} N+1`,
+    );
+  }
 }
 
 function indent(text: string): string {

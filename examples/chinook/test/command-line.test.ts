@@ -84,5 +84,11 @@ describeWithPostgres('the example from the command line, on PostgreSQL', () => {
       /N\+1: 10 × "select .* from track .*" from examples\/chinook\/src\/demo\.ts:\d+:\d+ loads Album\.tracks one row at a time/,
     );
     expect(run.stdout).toContain("with populate: ['tracks']: 2 queries, 0 N+1");
+    expect(run.stdout).toContain(
+      "10 albums and their tracks with loaders(em).collection(Album, 'tracks'): 2 queries, 0 N+1",
+    );
+    expect(run.stdout).toContain(
+      "100 albums and their tracks with loaders(em).collection(Album, 'tracks'): 2 queries, 0 N+1",
+    );
   });
 });

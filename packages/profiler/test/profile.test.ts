@@ -155,6 +155,7 @@ describeEachDriver('profile()', (ctx) => {
       expect(others).toEqual([]);
       expect(finding).toMatchObject({ count: 5, relation: 'Album.tracks' });
       expect(finding!.suggestion).toContain("populate: ['tracks']");
+      expect(finding!.suggestion).toContain("Stratum's loader loaders(em).collection(Album, 'tracks').load(album)");
       expect(finding!.callSite).toMatch(/profile\.test\.ts/);
       expect(finding!.message).toMatch(
         /^5 × "select .* from track .*" from .*profile\.test\.ts.* loads Album\.tracks one row at a time/,
@@ -171,6 +172,7 @@ describeEachDriver('profile()', (ctx) => {
       });
       const [finding] = report.nPlusOne();
       expect(finding).toMatchObject({ relation: 'Track.album' });
+      expect(finding!.suggestion).toContain('loaders(em).entity(Album).load(track.album.id)');
       expect(finding!.count).toBeGreaterThanOrEqual(3);
     });
 

@@ -36,7 +36,8 @@ export interface NPlusOneFinding {
  * The prosopite rule: among the reads of a scope, a query shape (fingerprint) sent `threshold` or
  * more times from the same call stack is an N+1. Each finding names the relation when the SQL and
  * the entity metadata tell it (`where <fk> = ?` on a child table: a collection per parent; `where <pk>
- * = ?`: a reference per child) and suggests `populate` or Stratum's batched loader.
+ * = ?`: a reference per child) and suggests `populate` or the Stratum loader that batches it
+ * (`loaders(em).collection(Album, 'tracks')`, `loaders(em).entity(Album)`).
  *
  * @example
  * ```ts
@@ -69,8 +70,8 @@ export function detectNPlusOne(events: readonly QueryEvent[], options: NPlusOneO
     }
     const relation = relationOf(first, fingerprint.normalized, fingerprint.tables[0]);
     const suggestion = relation
-      ? `load ${relation.name} for all rows at once: populate: ['${relation.populate}'] on the query that loads the ${relation.owner} rows, or a batched loader`
-      : 'load these rows for all parents in one query (populate, or a batched loader keyed by the repeated parameter)';
+      ? `load ${relation.name} for all rows at once: populate: ['${relation.populate}'] on the query that loads the ${relation.owner} rows, or Stratum's loader ${relation.loader}`
+      : "load these rows for all parents in one query: populate, or a Stratum loader keyed by the repeated parameter (loaderFor(repository, 'findManyBy...'))";
     const callSite = stack[0];
     findings.push({
       fingerprint: fingerprint.id,
@@ -109,7 +110,7 @@ function relationOf(
   event: QueryEvent,
   normalized: string,
   table: string | undefined,
-): { name: string; populate: string; owner: string } | undefined {
+): { name: string; populate: string; owner: string; loader: string } | undefined {
   const column = FILTER_COLUMN.exec(normalized)?.[1];
   if (!table || !column) {
     return undefined;
@@ -131,9 +132,19 @@ function relationOf(
         (p.kind === ReferenceKind.MANY_TO_MANY && classNameOf(p.pivotEntity) === meta.className),
     );
     if (parent && inverse) {
-      return { name: `${parent.className}.${inverse.name}`, populate: inverse.name, owner: parent.className };
+      return {
+        name: `${parent.className}.${inverse.name}`,
+        populate: inverse.name,
+        owner: parent.className,
+        loader: `loaders(em).collection(${parent.className}, '${inverse.name}').load(${lowerFirst(parent.className)})`,
+      };
     }
-    return { name: `${meta.className}.${prop.name}`, populate: prop.name, owner: meta.className };
+    return {
+      name: `${meta.className}.${prop.name}`,
+      populate: prop.name,
+      owner: meta.className,
+      loader: `loaderFor(repository, 'findManyBy${upperFirst(prop.name)}', { key: '${prop.name}', many: true })`,
+    };
   }
   if (prop.primary) {
     // One row by its key each time: a reference (many-to-one) resolved per child.
@@ -145,10 +156,23 @@ function relationOf(
     if (referrers.length > 0) {
       const names = referrers.map((r) => `${r.owner}.${r.name}`).join(' or ');
       const first = referrers[0] as { owner: string; name: string };
-      return { name: names, populate: first.name, owner: first.owner };
+      return {
+        name: names,
+        populate: first.name,
+        owner: first.owner,
+        loader: `loaders(em).entity(${meta.className}).load(${lowerFirst(first.owner)}.${first.name}.id)`,
+      };
     }
   }
   return undefined;
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+function upperFirst(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 function classNameOf(entity: unknown): string | undefined {
