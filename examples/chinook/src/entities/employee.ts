@@ -1,4 +1,4 @@
-import { Collection, type Rel } from '@mikro-orm/core';
+import { Collection, DateTimeType, type Rel } from '@mikro-orm/core';
 import { Entity, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Customer } from './customer.js';
 
@@ -29,10 +29,10 @@ export class Employee {
   )
   reports = new Collection<Employee>(this);
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   birthDate!: Date | null;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   hireDate!: Date | null;
 
   @Property({ type: 'string', length: 70, nullable: true })

@@ -1,4 +1,4 @@
-import { Collection, EntityRepositoryType, type Rel } from '@mikro-orm/core';
+import { Collection, DateTimeType, EntityRepositoryType, type Rel } from '@mikro-orm/core';
 import { Entity, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { InvoiceRepository } from '../repositories/invoice-repository.js';
 import { Customer } from './customer.js';
@@ -15,7 +15,7 @@ export class Invoice {
   @ManyToOne(() => Customer, { index: true })
   customer!: Rel<Customer>;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   invoiceDate!: Date;
 
   @Property({ type: 'string', length: 70, nullable: true })
