@@ -151,7 +151,13 @@ export class Loaders {
     return this.#get(
       `count:${meta.className}.${prop.name}`,
       { reads: [target, sides.pivot.className, meta.className] },
-      (keys) => loadCounts(this.em, sides.pivot, sides.from, keys),
+      async (keys) => {
+        // Counting pivot rows skips the targets' filters: put them in the where (through the pivot's reference).
+        const targetFilters = await this.em.applyFilters(prop.targetMeta?.class as never, {}, undefined, 'read');
+        const through =
+          targetFilters && Object.keys(targetFilters).length > 0 ? { [sides.to]: targetFilters } : undefined;
+        return loadCounts(this.em, sides.pivot, sides.from, keys, through);
+      },
     ) as DataLoader<ParentKey<T>, number, string>;
   }
 

@@ -82,6 +82,37 @@ describeEachDriver('loaders()', (ctx) => {
     });
   });
 
+  describe('collection(): the relation’s orderBy', () => {
+    it('returns the children in the order the relation declares, like populate', async () => {
+      const populated = await chinook
+        .em()
+        .find(Artist, { id: [1, 22, 90] }, { populate: ['albums'], orderBy: { id: 'asc' } });
+      const em = chinook.em();
+      const albums = await loaders(em).collection(Artist, 'albums').loadMany([1, 22, 90]);
+      const titles = albums.map((list) => (list as Album[]).map((album) => album.title));
+      expect(titles).toEqual(populated.map((artist) => artist.albums.getItems().map((album) => album.title)));
+      for (const list of titles) {
+        expect(list).toEqual([...list].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      }
+      expect(titles[1]!.length).toBeGreaterThan(5); // Led Zeppelin: enough albums for the order to matter
+    });
+  });
+
+  describe('MikroORM’s own dataloader option alongside', () => {
+    it('gives the same answers and the same instances when both batch in one request', async () => {
+      const em = chinook.em();
+      const albums = await em.find(Album, { id: [1, 2, 3] }, { orderBy: { id: 'asc' } });
+      const [mikro, stratum] = await Promise.all([
+        Promise.all(albums.map((album) => album.tracks.load({ dataloader: true }))),
+        Promise.all(albums.map((album) => loaders(em).collection(Album, 'tracks').load(album))),
+      ]);
+      expect(stratum.map((tracks) => tracks.map((track) => track.id))).toEqual(
+        mikro.map((tracks) => (tracks.getIdentifiers() as number[]).sort((a, b) => a - b)),
+      );
+      expect(stratum[0]![0]).toBe(albums[0]!.tracks.getItems().find((track) => track.id === stratum[0]![0]!.id));
+    });
+  });
+
   describe('collection(): M:N through the pivot', () => {
     it('loads the targets of many owners in one query, from either side', async () => {
       const expected1 = await chinook.em().find(Track, { playlists: 1 }, { orderBy: { id: 'asc' } });
@@ -211,6 +242,13 @@ describeEachDriver('loaders()', (ctx) => {
       const unfiltered = await chinook.em().find(Track, { album: 1, genre: 1 });
       expect(rockOnAlbum1).toHaveLength(unfiltered.length);
       expect(count).toBe(unfiltered.length);
+      const playlist1 = await chinook.em().find(Track, { playlists: 1, genre: 1 });
+      const [onPlaylist, countOnPlaylist] = await Promise.all([
+        loaders(em).collection(Playlist, 'tracks').load(1),
+        loaders(em).count(Playlist, 'tracks').load(1),
+      ]);
+      expect(onPlaylist).toHaveLength(playlist1.length); // M:N: the targets' filters apply through the pivot
+      expect(countOnPlaylist).toBe(playlist1.length);
       const genres = await chinook.em().find(Track, { id: [1, 2] }, { orderBy: { id: 'asc' } });
       expect(trackOf1.map((track) => (track === null ? null : (track as Track).id))).toEqual(
         genres.map((track) => (track.genre?.id === 1 ? track.id : null)),

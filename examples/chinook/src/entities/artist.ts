@@ -14,9 +14,11 @@ export class Artist {
   @Property({ type: 'string', length: 120 })
   name!: string;
 
+  /** In title order wherever MikroORM or Stratum's loaders load them. */
   @OneToMany(
     () => Album,
     (album) => album.artist,
+    { orderBy: { title: 'asc' } },
   )
   albums = new Collection<Album>(this);
 }
