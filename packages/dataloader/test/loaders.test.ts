@@ -267,6 +267,37 @@ describeEachDriver('loaders()', (ctx) => {
       });
     });
 
+    it('never hands one request’s rows to another: concurrent requests with different tenants', async () => {
+      // An album whose tracks have two genres: each "tenant" (genre) may see only its own.
+      const all = await chinook.em().find(Track, {}, { orderBy: { id: 'asc' } });
+      const genresOf = new Map<number, Set<number>>();
+      for (const track of all)
+        genresOf.set(track.album!.id, (genresOf.get(track.album!.id) ?? new Set()).add(track.genre!.id));
+      const [album, genres] = [...genresOf].find(([, set]) => set.size >= 2)!;
+      const [g1, g2] = [...genres] as [number, number];
+      const request = (genre: number) =>
+        RequestContext.create(chinook.orm.em, async () => {
+          const em = RequestContext.getEntityManager()!;
+          em.addFilter({
+            name: 'tenant',
+            cond: (args: { genre: number }) => ({ genre: args.genre }),
+            entity: ['Track'],
+          });
+          em.setFilterParams('tenant', { genre });
+          const first = await loaders(chinook.orm.em).collection(Album, 'tracks').load(album);
+          await new Promise((resolve) => setTimeout(resolve, 5)); // the other request runs in between
+          const again = await loaders(chinook.orm.em).collection(Album, 'tracks').load(album);
+          return { cached: first === again, ids: first.map((t) => t.id) };
+        });
+      const [one, two] = await Promise.all([request(g1), request(g2)]);
+      const idsOf = (genre: number) =>
+        all.filter((t) => t.album!.id === album && t.genre!.id === genre).map((t) => t.id);
+      expect(one).toEqual({ cached: true, ids: idsOf(g1) });
+      expect(two).toEqual({ cached: true, ids: idsOf(g2) });
+      expect(one.ids.length).toBeGreaterThan(0);
+      expect(two.ids.length).toBeGreaterThan(0);
+    });
+
     it('refuses the global EntityManager outside a request context', () => {
       expect(() => loaders(chinook.orm.em)).toThrow(LoaderScopeError);
     });
