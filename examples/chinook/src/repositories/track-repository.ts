@@ -1,4 +1,5 @@
 import { BaseRepository } from '@stratum/core';
+import { Batched } from '@stratum/dataloader';
 import type { Track } from '../entities/track.js';
 
 /**
@@ -7,4 +8,48 @@ import type { Track } from '../entities/track.js';
  * @example
  * const repo = em.getRepository(Track); // typed as TrackRepository
  */
-export class TrackRepository extends BaseRepository<Track> {}
+export class TrackRepository extends BaseRepository<Track> {
+  /**
+   * The tracks of one composer (exact match), by id; `[]` when none. Batched: the calls made on this
+   * repository (one per EntityManager fork, i.e. per request) in the same tick run as ONE
+   * {@link findManyByComposer} query, e.g. 100 GraphQL resolvers asking for 100 composers.
+   *
+   * @example
+   * ```ts
+   * const tracks = orm.em.fork().getRepository(Track);
+   * const [acdc, u2] = await Promise.all([tracks.findByComposer('AC/DC'), tracks.findByComposer('U2')]); // 1 query
+   * ```
+   */
+  @Batched({ batch: 'findManyByComposer', key: 'composer', many: true })
+  findByComposer(_composer: string): Promise<Track[]> {
+    throw new Error('replaced by @Batched'); // never runs: the decorator calls findManyByComposer
+  }
+
+  /**
+   * One track by primary key, or `null`. Batched: the calls made on this repository in the same tick
+   * run as ONE {@link BaseRepository.findByIds} query (one row per key, in key order, `null` for a
+   * missing one), e.g. 100 GraphQL resolvers each resolving one track.
+   *
+   * @example
+   * ```ts
+   * const tracks = orm.em.fork().getRepository(Track);
+   * const [first, missing] = await Promise.all([tracks.findById(1), tracks.findById(999_999)]); // 1 query
+   * ```
+   */
+  @Batched({ batch: 'findByIds' })
+  findById(_id: number): Promise<Track | null> {
+    throw new Error('replaced by @Batched'); // never runs: the decorator calls findByIds
+  }
+
+  /**
+   * The tracks of any of these composers (exact match), by id, in one query.
+   *
+   * @example
+   * ```ts
+   * const tracks = await orm.em.fork().getRepository(Track).findManyByComposer(['AC/DC', 'U2']);
+   * ```
+   */
+  findManyByComposer(composers: readonly string[]): Promise<Track[]> {
+    return this.find({ composer: { $in: [...composers] } }, { orderBy: { id: 'asc' } });
+  }
+}

@@ -1,0 +1,321 @@
+import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
+import { type BatchedOptions, type ResolvedBatchedOptions, readBatchedOptions } from './batched-options.js';
+import { KeyBatcher } from './key-batcher.js';
+
+/**
+ * What `@Batched(...)` returns: a method decorator that works both as a TC39 (standard) decorator and
+ * as a legacy (`experimentalDecorators`) one, on a method of one parameter (the key) returning a promise.
+ */
+export interface BatchedDecorator {
+  /** TC39 (standard) method decorator. */
+  <This, K, V>(
+    method: (this: This, key: K) => Promise<V>,
+    context: ClassMethodDecoratorContext<This, (this: This, key: K) => Promise<V>>,
+  ): (this: This, key: K) => Promise<V>;
+  /** Legacy (`experimentalDecorators`) method decorator. */
+  <T extends (key: never) => Promise<unknown>>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): TypedPropertyDescriptor<T>;
+}
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
+const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as FunctionConstructor;
+
+/**
+ * Batches a single-key method: the calls made on one instance in the same tick become ONE call of
+ * the batch method named by `options.batch` (a method of the same class, own or inherited), and each
+ * caller gets its own result or error. Works as a standard (TC39) decorator and as a legacy
+ * (`experimentalDecorators`) one.
+ *
+ * **The decorated method's body never runs**: its signature types the callers; the batch method does
+ * the work. Each call must pass exactly one argument, the key (else it rejects with
+ * `InvalidArgumentError`).
+ *
+ * **The batch method** is called as `this[batch](keys)`, with `this` = the instance and `keys` a
+ * `readonly K[]` of the tick's DISTINCT keys (compared with `SameValueZero`, as Map keys are: `42` and
+ * `'42'` are two keys; two equal objects are two keys unless they are the same object), in first-call
+ * order, at most `maxBatchSize` of them (more keys are split into several calls, started together). It
+ * may be sync or async, and returns either:
+ * - an array aligned with `keys` (same length, same order): each item is that key's value, or an
+ *   `Error` that rejects only that key's callers;
+ * - a `Map` from key to value (looked up with the key itself): a key missing from it gets `null`; an
+ *   `Error` value rejects only that key's callers;
+ * - with `options.key` (e.g. `'composer'`): an array of rows in any order, matched to keys by that
+ *   property (an entity or reference there, e.g. `track.album`, counts as its primary key): each key
+ *   gets its first row or `null`, or with `many: true` all its rows in the batch's order (`[]` when none).
+ *
+ * When the batch method throws or rejects, every caller of that batch rejects with that same error.
+ * A result that does not fit (an array of the wrong length, neither an array nor a Map) rejects every
+ * caller of that batch with a `BatchResultError` (code `E_BATCH_RESULT`). Callers of one key share its
+ * value (the same object; with `many: true` each caller gets its own array of the shared rows).
+ *
+ * **Scope and timing**: batching is per instance (a MikroORM repository lives as long as its
+ * EntityManager fork, i.e. one request, so requests never share a batch) and per decorated method.
+ * Nothing is cached: a batch is dispatched once the tick's promise jobs have run (as DataLoader
+ * schedules), and the next call starts a new batch, so results are never stale. The batch method runs
+ * in the async context (AsyncLocalStorage: MikroORM's RequestContext, a profiler scope) of the tick's
+ * first caller. It has its own scheduler, not the `dataloader` package: DataLoader with `cache: false`
+ * passes repeated keys through and counts them against `maxBatchSize`.
+ *
+ * **Checks**: options are checked when the class is defined (`InvalidArgumentError`, code
+ * `E_INVALID_ARGUMENT`), and so is the target (`InvalidDecoratorError`, code `E_INVALID_DECORATOR`): a
+ * getter, setter, field, accessor, class, generator method, a method declaring more than one parameter,
+ * or the batch method itself. The batch method (`InvalidDecoratorError` when it is missing or not a
+ * method):
+ * - legacy decorators: at class definition when the prototype chain already has a property of that
+ *   name (e.g. a getter or a number there throws); when it has none (a subclass or an instance field may
+ *   supply it), on the first call on each instance, which rejects (and so does every call until it exists);
+ * - standard decorators: a method decorator cannot see its siblings, so when the first instance of each
+ *   class is constructed (the constructor throws), and when the class is defined for a static method. The
+ *   batch must be a method there: instance fields are not initialized yet when the check runs.
+ *
+ * @example
+ * ```ts
+ * class TrackRepository extends BaseRepository<Track> {
+ *   @Batched({ batch: 'findManyByComposer', key: 'composer', many: true })
+ *   findByComposer(composer: string): Promise<Track[]> {
+ *     throw new Error('replaced by @Batched'); // never runs
+ *   }
+ *
+ *   findManyByComposer(composers: readonly string[]): Promise<Track[]> {
+ *     return this.find({ composer: { $in: [...composers] } }, { orderBy: { id: 'asc' } });
+ *   }
+ * }
+ *
+ * const tracks = orm.em.fork().getRepository(Track);
+ * // One query: select ... where composer in ('AC/DC', 'U2')
+ * const [acdc, u2] = await Promise.all([tracks.findByComposer('AC/DC'), tracks.findByComposer('U2')]);
+ * ```
+ */
+export function Batched(options: BatchedOptions): BatchedDecorator {
+  const resolved = readBatchedOptions(options);
+  const label = `@Batched({ batch: ${describeKey(resolved.batch)} })`;
+
+  function decorate(target: unknown, context: unknown, descriptor?: unknown): unknown {
+    if (isDecoratorContext(context)) {
+      return decorateStandard(target, context, label, resolved);
+    }
+    return decorateLegacy(target, context, descriptor, label, resolved);
+  }
+  return decorate as BatchedDecorator;
+}
+
+interface DecoratorContextLike {
+  kind: string;
+  name?: unknown;
+  static?: boolean;
+  /** The 2021-12 proposal's spelling (some compilers still emit it). */
+  isStatic?: boolean;
+  addInitializer?: (initializer: (this: unknown) => void) => void;
+}
+
+function isDecoratorContext(value: unknown): value is DecoratorContextLike {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+function decorateStandard(
+  method: unknown,
+  context: DecoratorContextLike,
+  label: string,
+  options: ResolvedBatchedOptions,
+): Method {
+  const name = typeof context.name === 'symbol' ? memberName(context.name) : String(context.name);
+  if (context.kind !== 'method' || typeof method !== 'function') {
+    throw new InvalidDecoratorError(label, 'a method', `the ${context.kind} ${name}`);
+  }
+  assertSingleKeyMethod(method, label, name, options, context.name);
+  const checked = new WeakSet<object>();
+  // Runs when each instance is constructed (before its fields), or when the class is defined for a
+  // static method: the first time per class, the batch method must be there.
+  context.addInitializer?.(function (this: unknown) {
+    const holder = this as object;
+    const owner = (context.static ?? context.isStatic) ? holder : Object.getPrototypeOf(holder);
+    if (owner === null || checked.has(owner)) {
+      return;
+    }
+    const problem = batchMethodProblem(holder, options.batch);
+    if (problem !== undefined) {
+      throw missingBatchMethod(label, options, `${classNameOf(holder)}.${name}`, problem);
+    }
+    checked.add(owner);
+  });
+  return batchedMethod(method as Method, options, label, name);
+}
+
+function decorateLegacy(
+  target: unknown,
+  key: unknown,
+  descriptor: unknown,
+  label: string,
+  options: ResolvedBatchedOptions,
+): unknown {
+  if (typeof key !== 'string' && typeof key !== 'symbol') {
+    if (typeof target === 'function' && key === undefined && descriptor === undefined) {
+      throw new InvalidDecoratorError(label, 'a method', `the class ${classNameOf(target)}`);
+    }
+    throw new InvalidDecoratorError(label, 'a method', describeTarget(target, descriptor));
+  }
+  const member = `${classNameOf(target)}.${memberName(key)}`;
+  if (typeof descriptor === 'number') {
+    throw new InvalidDecoratorError(label, 'a method', `a parameter of ${member}`);
+  }
+  if (typeof descriptor !== 'object' || descriptor === null) {
+    throw new InvalidDecoratorError(label, 'a method', `the field ${member}`);
+  }
+  const property = descriptor as PropertyDescriptor;
+  if (property.get !== undefined || property.set !== undefined) {
+    const kind = property.get === undefined ? 'setter' : property.set === undefined ? 'getter' : 'accessor';
+    throw new InvalidDecoratorError(label, 'a method', `the ${kind} ${member}`);
+  }
+  if (typeof property.value !== 'function') {
+    throw new InvalidDecoratorError(label, 'a method', `the property ${member} (a ${typeof property.value})`);
+  }
+  assertSingleKeyMethod(property.value, label, member, options, key);
+  // The class body is complete when legacy decorators run: a batch method declared on it (or
+  // inherited) is on the prototype chain. Absent, a subclass or an instance field may still supply it:
+  // the first call on each instance checks.
+  const problem = batchMethodProblem(target as object, options.batch);
+  if (problem !== undefined && problem !== ABSENT) {
+    throw missingBatchMethod(label, options, member, problem);
+  }
+  property.value = batchedMethod(property.value as Method, options, label, memberName(key));
+  return property;
+}
+
+function assertSingleKeyMethod(
+  method: unknown,
+  label: string,
+  member: string,
+  options: ResolvedBatchedOptions,
+  key: unknown,
+): void {
+  if (method instanceof GeneratorFunction || method instanceof AsyncGeneratorFunction) {
+    throw new InvalidDecoratorError(label, 'a single-key method', `the generator method ${member}`);
+  }
+  const { length } = method as Method;
+  if (length > 1) {
+    throw new InvalidDecoratorError(
+      label,
+      'a single-key method (one parameter: the key)',
+      `the method ${member} (${length} parameters)`,
+    );
+  }
+  if (key === options.batch) {
+    throw new InvalidDecoratorError(label, 'the single-key method, not its batch method', `the method ${member}`);
+  }
+}
+
+/**
+ * The replacement of the decorated method: one {@link KeyBatcher} per instance, made on its first
+ * call once the batch method is found.
+ */
+function batchedMethod(original: Method, options: ResolvedBatchedOptions, label: string, name: string): Method {
+  const batchers = new WeakMap<object, KeyBatcher>();
+  const batched = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
+      return Promise.reject(
+        new InvalidArgumentError(`this of the @Batched method ${name}`, 'an object (call it on an instance)', this),
+      );
+    }
+    if (args.length !== 1) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `the arguments of ${classNameOf(this)}.${name}`,
+          `exactly one key (${args.length} given)`,
+          args,
+        ),
+      );
+    }
+    let batcher = batchers.get(this);
+    if (batcher === undefined) {
+      const problem = batchMethodProblem(this, options.batch);
+      if (problem !== undefined) {
+        return Promise.reject(missingBatchMethod(label, options, `${classNameOf(this)}.${name}`, problem));
+      }
+      const describe = () => `${classNameOf(this)}.${memberName(options.batch)}`;
+      batcher = new KeyBatcher(
+        (keys) => {
+          const batch = (this as Record<string | symbol, unknown>)[options.batch];
+          if (typeof batch !== 'function') {
+            throw missingBatchMethod(label, options, `${classNameOf(this)}.${name}`, `it is now a ${typeof batch}`);
+          }
+          return (batch as Method).call(this, keys);
+        },
+        options,
+        describe,
+      );
+      batchers.set(this, batcher);
+    }
+    return batcher.load(args[0]);
+  };
+  Object.defineProperty(batched, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(batched, 'length', { value: original.length, configurable: true });
+  return batched;
+}
+
+const ABSENT = 'absent';
+
+/**
+ * Why `holder` has no batch method `batch` (its own or on its prototype chain), or undefined when it
+ * has one. Reads descriptors, so a getter is reported, never run.
+ */
+function batchMethodProblem(holder: object, batch: string | symbol): string | undefined {
+  for (let current: object | null = holder; current !== null; current = Object.getPrototypeOf(current)) {
+    const property = Object.getOwnPropertyDescriptor(current, batch);
+    if (property === undefined) {
+      continue;
+    }
+    if (property.get !== undefined || property.set !== undefined) {
+      return `${memberName(batch)} is an accessor`;
+    }
+    return typeof property.value === 'function' ? undefined : `${memberName(batch)} is a ${typeof property.value}`;
+  }
+  return ABSENT;
+}
+
+function missingBatchMethod(
+  label: string,
+  options: ResolvedBatchedOptions,
+  member: string,
+  problem: string,
+): InvalidDecoratorError {
+  const why = problem === ABSENT ? `it has no method ${memberName(options.batch)}` : problem;
+  return new InvalidDecoratorError(
+    label,
+    `a method of a class that has the batch method ${memberName(options.batch)}(keys)`,
+    `${member} (${why})`,
+  );
+}
+
+/** `C` for the class `C` itself (static members) or for `C.prototype` / an instance of `C`. */
+function classNameOf(value: unknown): string {
+  const name =
+    typeof value === 'function'
+      ? value.name
+      : (value as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
+  return typeof name === 'string' && name.length > 0 ? name : 'anonymous';
+}
+
+function describeTarget(value: unknown, descriptor: unknown): string {
+  if (typeof descriptor === 'number') {
+    return `a parameter of ${classNameOf(value)}`;
+  }
+  if (typeof value === 'function') {
+    return `the function ${classNameOf(value)}`;
+  }
+  return value === null || typeof value !== 'object'
+    ? `the value ${String(value)}`
+    : `an object (${classNameOf(value)})`;
+}
+
+function memberName(key: string | symbol): string {
+  return typeof key === 'symbol' ? `[${key.description ?? ''}]` : key;
+}
+
+function describeKey(key: string | symbol): string {
+  return typeof key === 'symbol' ? `Symbol(${key.description ?? ''})` : JSON.stringify(key);
+}

@@ -1,0 +1,215 @@
+// What @Batched buys: 100 concurrent single-key calls as ONE query, against the same 100 calls made
+// unbatched (the batch method with one key each: the same query shape), on SQLite and PostgreSQL, for
+// two workloads: by primary key (TrackRepository.findById → findByIds, one row per key: the issue's
+// `findByIsrc` shape) and by composer (findByComposer → findManyByComposer, 100 composers spread over
+// the 853 of Chinook, 268 tracks in all). Throughput is calls per second; each round of 100 calls runs on a fresh EntityManager
+// fork (a new request: a new repository, an empty identity map). The run verifies, through the
+// profiler, that a batched round sends exactly 1 query and an unbatched one 100, and that every call
+// got exactly its composer's tracks.
+import { instrument, profile, uninstrument } from '@stratum/profiler';
+import { Track } from '../../../examples/chinook/src/entities/index.js';
+import {
+  type BenchOptions,
+  type BenchReport,
+  type BenchResult,
+  collectEnv,
+  interleave,
+  ratio,
+  round,
+} from '../harness.js';
+import { type BenchDatabase, openPostgres, openSqlite } from '../support/chinook-fixture.js';
+
+const REPS = 9;
+const CALLS = 100;
+
+/** The tracks (ids, ascending) of every composer, read with plain SQL (not through the code under test). */
+async function tracksByComposer(database: BenchDatabase): Promise<Map<string, number[]>> {
+  const rows = await database.orm.em
+    .fork()
+    .execute<{ id: number; composer: string }[]>(
+      'select id, composer from track where composer is not null order by id',
+    );
+  const byComposer = new Map<string, number[]>();
+  for (const { id, composer } of rows) {
+    const ids = byComposer.get(composer) ?? [];
+    ids.push(Number(id));
+    byComposer.set(composer, ids);
+  }
+  return byComposer;
+}
+
+/** `CALLS` composers spread evenly over all of them, sorted by code unit (the same on every database). */
+function pickComposers(all: Iterable<string>): string[] {
+  const sorted = [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Array.from({ length: CALLS }, (_, i) => sorted[Math.floor((i * sorted.length) / CALLS)] as string);
+}
+
+/** Throws unless each call got exactly the tracks of its composer, in id order. */
+function assertTracks(label: string, composers: readonly string[], got: Track[][], expected: Map<string, number[]>) {
+  composers.forEach((composer, i) => {
+    const ids = (got[i] ?? []).map((track) => track.id);
+    const want = expected.get(composer) ?? [];
+    if (ids.length === 0 || JSON.stringify(ids) !== JSON.stringify(want)) {
+      throw new Error(`${label}: ${JSON.stringify(composer)} gave tracks ${ids.join(',')}, expected ${want.join(',')}`);
+    }
+  });
+}
+
+export async function run(options: BenchOptions): Promise<BenchReport> {
+  const { quick, log } = options;
+  const rounds = quick ? 5 : 50;
+  const calls = rounds * CALLS;
+  const sqlite = await openSqlite(log);
+  try {
+    const postgres = await openPostgres(log);
+    try {
+      const results: BenchResult[] = [];
+      const ratios: Record<string, number> = {};
+      const notes: string[] = [];
+      for (const database of [sqlite, postgres] as BenchDatabase[]) {
+        const { orm, db } = database;
+        const expected = await tracksByComposer(database);
+        const composers = pickComposers(expected.keys());
+        const tracks = composers.reduce((sum, composer) => sum + (expected.get(composer)?.length ?? 0), 0);
+        // Connect before timing (a first connection sends its own setup statements).
+        await orm.em.fork().findOne(Track, 1);
+
+        const ids = Array.from({ length: CALLS }, (_, i) => ((i * 35) % 3503) + 1);
+        const byIdBatched = () => {
+          const repository = orm.em.fork().getRepository(Track);
+          return Promise.all(ids.map((id) => repository.findById(id)));
+        };
+        const byIdUnbatched = () => {
+          const repository = orm.em.fork().getRepository(Track);
+          return Promise.all(ids.map(async (id) => (await repository.findByIds([id]))[0] ?? null));
+        };
+        const verifyById = (label: string, once: () => Promise<(Track | null)[]>, queries: number) => async () => {
+          instrument(orm);
+          try {
+            const report = await profile(once);
+            if (report.count !== queries) {
+              throw new Error(`${db} ${label}: ${CALLS} calls sent ${report.count} queries, expected ${queries}`);
+            }
+            const got = report.result.map((track) => track?.id);
+            if (JSON.stringify(got) !== JSON.stringify(ids)) {
+              throw new Error(`${db} ${label}: got tracks ${got.join(',')}, expected ${ids.join(',')}`);
+            }
+          } finally {
+            uninstrument(orm);
+          }
+        };
+        const repeatById = (once: () => Promise<(Track | null)[]>) => async () => {
+          for (let i = 0; i < rounds; i++) {
+            await once();
+          }
+        };
+        log(`${db}: by primary key, batched vs unbatched, ${rounds} rounds of ${CALLS} concurrent findById calls`);
+        const [byId, byIdPlain] = await interleave(
+          [
+            {
+              db,
+              label: 'batched',
+              rows: calls,
+              note: `@Batched findById → findByIds: ${CALLS} concurrent calls → 1 query`,
+              run: repeatById(byIdBatched),
+              verify: verifyById('batched', byIdBatched, 1),
+            },
+            {
+              db,
+              label: 'unbatched',
+              rows: calls,
+              note: `findByIds([id]) per call: ${CALLS} concurrent calls → ${CALLS} queries`,
+              run: repeatById(byIdUnbatched),
+              verify: verifyById('unbatched', byIdUnbatched, CALLS),
+            },
+          ],
+          REPS,
+          undefined,
+          { log },
+        );
+        results.push(byId as BenchResult, byIdPlain as BenchResult);
+        ratios[`${db}:batched/unbatched`] = ratio(results, db, 'batched', 'unbatched') as number;
+
+        const batchedRound = () => {
+          const repository = orm.em.fork().getRepository(Track);
+          return Promise.all(composers.map((composer) => repository.findByComposer(composer)));
+        };
+        const unbatchedRound = () => {
+          const repository = orm.em.fork().getRepository(Track);
+          return Promise.all(composers.map((composer) => repository.findManyByComposer([composer])));
+        };
+        const repeat = (once: () => Promise<Track[][]>) => async () => {
+          for (let i = 0; i < rounds; i++) {
+            await once();
+          }
+        };
+        /** One round under the profiler: the right tracks, and exactly `queries` queries. */
+        const verify = (label: string, once: () => Promise<Track[][]>, queries: number) => async () => {
+          instrument(orm);
+          try {
+            const report = await profile(once);
+            if (report.count !== queries) {
+              throw new Error(`${db} ${label}: ${CALLS} calls sent ${report.count} queries, expected ${queries}`);
+            }
+            assertTracks(`${db} ${label}`, composers, report.result, expected);
+          } finally {
+            uninstrument(orm);
+          }
+        };
+
+        log(`${db}: batched vs unbatched, ${rounds} rounds of ${CALLS} concurrent findByComposer calls`);
+        const [batched, unbatched] = await interleave(
+          [
+            {
+              db,
+              label: 'batched-composer',
+              rows: calls,
+              note: `@Batched findByComposer: ${CALLS} concurrent calls → 1 query (${tracks} tracks)`,
+              run: repeat(batchedRound),
+              verify: verify('batched', batchedRound, 1),
+            },
+            {
+              db,
+              label: 'unbatched-composer',
+              rows: calls,
+              note: `findManyByComposer([composer]) per call: ${CALLS} concurrent calls → ${CALLS} queries`,
+              run: repeat(unbatchedRound),
+              verify: verify('unbatched', unbatchedRound, CALLS),
+            },
+          ],
+          REPS,
+          undefined,
+          { log },
+        );
+        results.push(batched as BenchResult, unbatched as BenchResult);
+        ratios[`${db}:batched-composer/unbatched-composer`] = ratio(
+          results,
+          db,
+          'batched-composer',
+          'unbatched-composer',
+        ) as number;
+        notes.push(`${db}: ${CALLS} composers, ${tracks} tracks per round; verified 1 vs ${CALLS} queries per round`);
+      }
+      // The headline figure: by primary key, the lower of the two databases.
+      ratios['batched/unbatched'] = round(
+        Math.min(ratios['sqlite:batched/unbatched'] as number, ratios['postgresql:batched/unbatched'] as number),
+        3,
+      );
+      return {
+        name: 'batched',
+        env: await collectEnv({ quick, sqlite: sqlite.queryOne, postgresql: postgres.queryOne }),
+        results,
+        ratios,
+        notes: [
+          `${rounds} rounds of ${CALLS} concurrent single-key calls per repetition, each round on a fresh EntityManager fork; rows/s = calls/s`,
+          ...notes,
+          'batched/unbatched = calls/s over calls/s by primary key, the lower of the two databases (target ≥ 5); the composer workload is reported beside it',
+        ],
+      };
+    } finally {
+      await postgres.close();
+    }
+  } finally {
+    await sqlite.close();
+  }
+}
