@@ -6,6 +6,7 @@ import {
   type EntityKey,
   type EntityMetadata,
   type FilterQuery,
+  type FindAllOptions,
   type FindByCursorOptions,
   type FindOptions,
   helper,
@@ -40,6 +41,7 @@ import {
 } from './bulk/bulk-rows.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
 import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
+import { assertEagerLoadPaths, currentEagerLoad, eagerLoadDefault, mergeEagerLoad } from './eager-load-context.js';
 import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { runInOperation } from './operation-context.js';
@@ -101,6 +103,51 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   }
 
   /**
+   * MikroORM's `findAll`, plus the repository's eager load merged into `populate`: the one
+   * `@EagerLoad` (from `@stratum/dataloader`) sets on the running repository method, else the class
+   * default. `find`, `findOne`, `findOneOrFail`, `findAndCount`, `findPage`, `findByCursor`,
+   * `findByIds` and `stream` merge it the same way.
+   *
+   * @example
+   * ```ts
+   * const all = await em.getRepository(Album).findAll({ orderBy: { title: 'asc' } });
+   * ```
+   */
+  override async findAll<
+    Hint extends string = never,
+    Fields extends string = never,
+    Excludes extends string = never,
+    Using extends string = never,
+  >(
+    options?: WithUsingOptions<FindAllOptions<T, Hint, Fields, Excludes>, T, Using>,
+  ): Promise<Loaded<T, Hint, Fields, Excludes>[]> {
+    return super.findAll(this.withEagerLoad(options));
+  }
+
+  static {
+    // `find`, `findOne`, `findOneOrFail` and `findAndCount` merge the eager load (`@EagerLoad`) into
+    // their options too. They are replaced on the prototype rather than overridden in the class body:
+    // they keep MikroORM's exact signatures, which TypeScript cannot relate to a redeclared copy for a
+    // generic T (index-aware `where` conditional types).
+    for (const method of ['find', 'findOne', 'findOneOrFail', 'findAndCount'] as const) {
+      const inherited = SqlEntityRepository.prototype[method] as (
+        this: unknown,
+        where: unknown,
+        options?: object,
+      ) => unknown;
+      const withEagerLoad = async function (this: BaseRepository<object>, where: unknown, options?: object) {
+        return inherited.call(this, where, this.withEagerLoad(options));
+      };
+      Object.defineProperty(withEagerLoad, 'name', { value: method });
+      Object.defineProperty(BaseRepository.prototype, method, {
+        value: withEagerLoad,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
+  /**
    * Offset pagination: the rows of one page plus the total, in a deterministic order (the primary
    * key breaks ties, so pages never overlap or skip rows).
    *
@@ -123,7 +170,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       const limit = Math.min(assertPositiveInteger('perPage', perPage), this.maxPerPage);
       assertKnownFilterFields(this.meta, where);
       const [items, total] = await this.getEntityManager().findAndCount(this.entityName, where as never, {
-        ...(findOptions as FindOptions<T, Hint>),
+        ...this.withEagerLoad(findOptions as FindOptions<T, Hint>),
         orderBy: withPrimaryKeyTieBreaker(this.meta, orderBy) as FindOptions<T>['orderBy'],
         limit,
         offset: (page - 1) * limit,
@@ -189,7 +236,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       if (before !== undefined) {
         page.before = assertCursor('before', before, width);
       }
-      return super.findByCursor({ ...options, orderBy, ...page } as never);
+      return super.findByCursor({ ...this.withEagerLoad(options), orderBy, ...page } as never);
     });
   }
 
@@ -216,7 +263,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         const entities = await this.getEntityManager().find(
           this.entityName,
           part as never,
-          options as FindOptions<T, Hint>,
+          this.withEagerLoad(options as FindOptions<T, Hint>),
         );
         for (const entity of entities) {
           found.set(helper(entity).getSerializedPrimaryKey(), entity);
@@ -412,7 +459,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       where = filter;
       options = { ...rest, batchSize: rest.batchSize ?? chunkSize };
     }
-    const { batchSize = 1000, orderBy, ...findOptions } = options;
+    const { batchSize = 1000, orderBy, ...findOptions } = this.withEagerLoad(options);
     assertPositiveInteger('batchSize', batchSize);
     assertKnownFilterFields(this.meta, where);
     const order = withPrimaryKeyTieBreaker(this.meta, orderBy);
@@ -683,6 +730,21 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       rows.map((row) => (row as Dictionary)[key.prop.name]),
     );
     return updated;
+  }
+
+  /**
+   * The caller's find options with the eager load in effect merged in: the one `@EagerLoad` set on
+   * the running repository method for this entity, else the class-level default. Its paths are
+   * checked against the entity's metadata on first use (`UnknownFieldError`).
+   */
+  private withEagerLoad<O extends object>(options: O | undefined): O {
+    const meta = this.meta;
+    const eager = currentEagerLoad(meta.className) ?? eagerLoadDefault(this.constructor);
+    if (eager === undefined) {
+      return (options ?? {}) as O;
+    }
+    assertEagerLoadPaths(meta, eager);
+    return mergeEagerLoad(options, eager);
   }
 
   /** Runs a public method as a Stratum operation (see `currentOperation()`). */

@@ -2,6 +2,19 @@ export type { AggregateMetric, AggregateOptions, AggregateRow } from './aggregat
 export { BaseRepository, type FindPageOptions, type KeysetStreamOptions } from './base-repository.js';
 export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
+export {
+  type ActiveEagerLoad,
+  assertEagerLoadPaths,
+  assertPopulatePaths,
+  currentEagerLoad,
+  EAGER_LOAD_DEFAULT,
+  EAGER_LOAD_STRATEGIES,
+  type EagerLoadSpec,
+  type EagerLoadStrategy,
+  eagerLoadDefault,
+  mergeEagerLoad,
+  runWithEagerLoad,
+} from './eager-load-context.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidCursorError } from './errors/invalid-cursor-error.js';
 export { InvalidDecoratorError } from './errors/invalid-decorator-error.js';
