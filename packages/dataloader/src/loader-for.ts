@@ -15,10 +15,14 @@ export interface LoaderForOptions {
   many?: boolean;
 }
 
-type BatchMethod<R, K> = {
-  [M in keyof R]: R[M] extends (keys: readonly K[]) => Promise<unknown> ? M : never;
+/** The names of `R`'s methods that take an array of keys and return a promise. */
+export type BatchMethod<R> = {
+  [M in keyof R]: R[M] extends (keys: readonly any[]) => Promise<unknown> ? M : never;
 }[keyof R] &
   string;
+
+/** The key type of a batch method: the element type of its array parameter. */
+export type BatchKey<F> = F extends (keys: readonly (infer K)[]) => unknown ? K : never;
 
 /**
  * A request-scoped loader over a repository method that takes many keys: `load(key)` calls made in
@@ -39,11 +43,12 @@ type BatchMethod<R, K> = {
  * const [acdc, queen] = await Promise.all([byComposer.load('AC/DC'), byComposer.load('Queen')]); // one query
  * ```
  */
-export function loaderFor<R extends EntityRepository<any>, K = unknown, V = unknown>(
+export function loaderFor<R extends EntityRepository<any>, M extends BatchMethod<R>, V = unknown>(
   repository: R,
-  method: BatchMethod<R, K>,
+  method: M,
   options: LoaderForOptions = {},
-): DataLoader<K, V, string> {
+): DataLoader<BatchKey<R[M]>, V, string> {
+  type K = BatchKey<R[M]>;
   const fn = (repository as unknown as Record<string, unknown>)[method];
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError(

@@ -152,7 +152,7 @@ describeEachDriver('loaders()', (ctx) => {
     it('batches the keys of one tick into one call, matching rows by a property', async () => {
       const em = chinook.em();
       const repo = new ComposerTracks(em);
-      const byComposer = loaderFor<ComposerTracks, string, Track[]>(repo, 'findByComposers', {
+      const byComposer = loaderFor<ComposerTracks, 'findByComposers', Track[]>(repo, 'findByComposers', {
         key: 'composer',
         many: true,
       });
@@ -166,7 +166,7 @@ describeEachDriver('loaders()', (ctx) => {
 
     it('takes a Map from key to result, null for a key it lacks', async () => {
       const repo = new ComposerTracks(chinook.em());
-      const first = loaderFor<ComposerTracks, string, Track | null>(repo, 'firstByComposer');
+      const first = loaderFor<ComposerTracks, 'firstByComposer', Track | null>(repo, 'firstByComposer');
       const [acdc, nobody] = await first.loadMany(['AC/DC', 'Nobody At All']);
       expect((acdc as Track).composer).toBe('AC/DC');
       expect(nobody).toBeNull();
@@ -174,11 +174,11 @@ describeEachDriver('loaders()', (ctx) => {
 
     it('rejects only the caller whose item is an Error, and every caller when the method throws', async () => {
       const repo = new ComposerTracks(chinook.em());
-      const lengths = loaderFor<ComposerTracks, number, number>(repo, 'nameLengths');
+      const lengths = loaderFor<ComposerTracks, 'nameLengths', number>(repo, 'nameLengths');
       const [ok, missing] = await Promise.allSettled([lengths.load(1), lengths.load(999_999)]);
       expect(ok).toEqual({ status: 'fulfilled', value: 'For Those About To Rock (We Salute You)'.length });
       expect(missing).toMatchObject({ status: 'rejected', reason: { message: 'no track 999999' } });
-      const broken = loaderFor<ComposerTracks, number, number>(repo, 'broken');
+      const broken = loaderFor<ComposerTracks, 'broken', number>(repo, 'broken');
       const results = await Promise.allSettled([broken.load(1), broken.load(2)]);
       expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
       expect(results.map((result) => (result as PromiseRejectedResult).reason.message)).toEqual([
@@ -189,7 +189,7 @@ describeEachDriver('loaders()', (ctx) => {
 
     it('rejects with a typed error when the method returns the wrong number of results', async () => {
       const repo = new ComposerTracks(chinook.em());
-      const results = await loaderFor<ComposerTracks, number, number>(repo, 'tooFew').loadMany([1, 2, 3]);
+      const results = await loaderFor<ComposerTracks, 'tooFew', number>(repo, 'tooFew').loadMany([1, 2, 3]);
       for (const result of results) {
         expect(result).toBeInstanceOf(InvalidArgumentError);
         expect((result as InvalidArgumentError).message).toMatch(/one item per key, in key order \(3 keys\)/);
@@ -218,12 +218,12 @@ describeEachDriver('loaders()', (ctx) => {
 
     it('rejects every key of a batch whose query fails, and does not cache the failure', async () => {
       const em = chinook.em();
-      em.addFilter({ name: 'broken', cond: { [raw('no_such_column')]: 1 }, entity: ['Album'], default: true });
+      em.addFilter({ name: 'broken', cond: { [raw('no_such_column')]: 1 }, entity: [Album], default: true });
       const results = await Promise.allSettled([1, 2].map((id) => loaders(em).entity(Album).load(id)));
       expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
       expect((results[0] as PromiseRejectedResult).reason).toBe((results[1] as PromiseRejectedResult).reason);
       expect(String((results[0] as PromiseRejectedResult).reason.message)).toMatch(/no_such_column/);
-      em.addFilter({ name: 'broken', cond: {}, entity: ['Album'], default: true }); // the cause is gone
+      em.addFilter({ name: 'broken', cond: {}, entity: [Album], default: true }); // the cause is gone
       expect((await loaders(em).entity(Album).load(1))?.id).toBe(1); // a failure is not cached: it queried again
     });
   });
@@ -231,7 +231,7 @@ describeEachDriver('loaders()', (ctx) => {
   describe('MikroORM filters of the EntityManager', () => {
     it('applies the request’s filters and their parameters (e.g. a tenant)', async () => {
       const em = chinook.em();
-      em.addFilter({ name: 'genre', cond: (args: { genre: number }) => ({ genre: args.genre }), entity: ['Track'] });
+      em.addFilter({ name: 'genre', cond: (args: Record<string, number>) => ({ genre: args.genre }), entity: [Track] });
       em.setFilterParams('genre', { genre: 1 });
       const [rockOnAlbum1, trackOf1, count] = await Promise.all([
         loaders(em).collection(Album, 'tracks').load(1),
@@ -280,8 +280,8 @@ describeEachDriver('loaders()', (ctx) => {
           const em = RequestContext.getEntityManager()!;
           em.addFilter({
             name: 'tenant',
-            cond: (args: { genre: number }) => ({ genre: args.genre }),
-            entity: ['Track'],
+            cond: (args: Record<string, number>) => ({ genre: args.genre }),
+            entity: [Track],
           });
           em.setFilterParams('tenant', { genre });
           const first = await loaders(chinook.orm.em).collection(Album, 'tracks').load(album);

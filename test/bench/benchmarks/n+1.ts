@@ -120,7 +120,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
               if (lines !== n * LINES_PER_INVOICE) {
                 throw new Error(`${contender.label} loaded ${lines} lines for ${n} invoices`);
               }
-              (queriesPerSize[`${database.db}:${contender.label}`] ??= {})[String(n)] = queries;
+              const perSize = queriesPerSize[`${database.db}:${contender.label}`] ?? {};
+              perSize[String(n)] = queries;
+              queriesPerSize[`${database.db}:${contender.label}`] = perSize;
             }
           }
           log(

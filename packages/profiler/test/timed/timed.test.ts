@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, StratumError } from '@stratum/core';
+import { InvalidArgumentError, InvalidDecoratorError, StratumError } from '@stratum/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidDecoratorError } from '../../src/timed/invalid-decorator-error.js';
 import { Timed } from '../../src/timed/timed.js';
 import { resetTimedMetrics, type TimedSnapshot, timedMetrics } from '../../src/timed/timed-metrics.js';
 
