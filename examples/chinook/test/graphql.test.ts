@@ -15,11 +15,6 @@ interface Scenario {
   readonly limits: readonly [small: number, large: number];
   /** The relations the N+1 detector must name for the naive resolvers. */
   readonly nPlusOne: readonly string[];
-  /**
-   * Set when the detector reports Stratum's loaders anyway (a known false positive), with why: the
-   * "finds nothing" test then runs as `it.fails`, so it turns red, to be flipped, once fixed.
-   */
-  readonly detectorFalsePositive?: string;
 }
 
 const SCENARIOS: readonly Scenario[] = [
@@ -103,9 +98,6 @@ const SCENARIOS: readonly Scenario[] = [
     // request's cache (see the last test): 1 and 2 roots load every level.
     limits: [1, 2],
     nPlusOne: ['Employee.reports', 'Employee.reportsTo'],
-    detectorFalsePositive:
-      'both `reports` levels go through the same loader: two batches of one query shape from one stack ' +
-      '(loadChildren, called by DataLoader in a fresh tick), which the prosopite rule reads as Employee.reports ×2',
   },
 ];
 
@@ -191,10 +183,8 @@ describeEachDriver('GraphQL over Chinook, executed by graphql-js', (ctx) => {
         }
       });
 
-      // A known false positive runs as it.fails (see Scenario.detectorFalsePositive): it turns red once fixed.
-      const knownToFail = scenario.detectorFalsePositive;
-      const title = `the N+1 detector finds nothing in Stratum's queries${knownToFail ? ` (known to fail: ${knownToFail})` : ''}`;
-      (knownToFail ? it.fails : it)(title, () => {
+      // Even where a tree's levels run the same loader from the same stack (employees → reports → reports).
+      it("the N+1 detector finds nothing in Stratum's queries", () => {
         for (const limit of scenario.limits) {
           expect(run('stratum', limit).report.nPlusOne()).toEqual([]);
         }

@@ -7,7 +7,7 @@ import {
   type EntityProperty,
   ReferenceKind,
 } from '@mikro-orm/core';
-import { InvalidArgumentError, UnknownFieldError } from '@stratum/core';
+import { InvalidArgumentError, runInBatch, UnknownFieldError } from '@stratum/core';
 import DataLoader from 'dataloader';
 import { loadChildren } from './batch/load-children.js';
 import { loadCounts } from './batch/load-counts.js';
@@ -215,10 +215,14 @@ export class Loaders {
     let registered = this.#loaders.get(key);
     if (!registered) {
       registered = {
-        loader: new DataLoader<LoaderKey, unknown, string>((keys) => batch(keys) as Promise<unknown[]>, {
-          maxBatchSize: this.#maxBatchSize,
-          cacheKeyFn: keyHash,
-        }),
+        // Run as a Stratum batch: profilers know these queries answer many callers at once.
+        loader: new DataLoader<LoaderKey, unknown, string>(
+          (keys) => runInBatch({ loader: key, keys: keys.length }, () => batch(keys) as Promise<unknown[]>),
+          {
+            maxBatchSize: this.#maxBatchSize,
+            cacheKeyFn: keyHash,
+          },
+        ),
         reads: new Set(deps.reads),
         ...(deps.keyedBy === undefined ? {} : { keyedBy: deps.keyedBy }),
       };

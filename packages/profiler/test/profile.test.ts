@@ -1,5 +1,5 @@
 import { wrap } from '@mikro-orm/core';
-import { InvalidArgumentError } from '@stratum/core';
+import { InvalidArgumentError, runInBatch } from '@stratum/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Album, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
@@ -174,6 +174,28 @@ describeEachDriver('profile()', (ctx) => {
       expect(finding).toMatchObject({ relation: 'Track.album' });
       expect(finding!.suggestion).toContain('loaders(em).entity(Album).load(track.album.id)');
       expect(finding!.count).toBeGreaterThanOrEqual(3);
+    });
+
+    it('never reports the queries of a Stratum batch, and marks them with it', async () => {
+      const em = chinook.em();
+      const report = await profile(async () => {
+        for (const ids of [[1], [2, 3], [4]]) {
+          await runInBatch({ loader: 'collection:Album.tracks', keys: ids.length }, () =>
+            em.find(Track, { album: ids }),
+          );
+        }
+      });
+      expect(report.count).toBe(3);
+      expect(report.queries.map((query) => query.batch)).toEqual([
+        { loader: 'collection:Album.tracks', keys: 1 },
+        { loader: 'collection:Album.tracks', keys: 2 },
+        { loader: 'collection:Album.tracks', keys: 1 },
+      ]);
+      expect(report.nPlusOne()).toEqual([]);
+      const unbatched = await profile(async () => {
+        for (const ids of [[1], [2, 3], [4]]) await em.find(Track, { album: ids });
+      });
+      expect(unbatched.nPlusOne()).toHaveLength(1); // the same loop, not a batch: reported
     });
 
     it('reports nothing when the relation is populated', async () => {

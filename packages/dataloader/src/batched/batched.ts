@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
+import { InvalidArgumentError, InvalidDecoratorError, runInBatch } from '@stratum/core';
 import { type BatchedOptions, type ResolvedBatchedOptions, readBatchedOptions } from './batched-options.js';
 import { KeyBatcher } from './key-batcher.js';
 
@@ -243,7 +243,7 @@ function batchedMethod(original: Method, options: ResolvedBatchedOptions, label:
           if (typeof batch !== 'function') {
             throw missingBatchMethod(label, options, `${classNameOf(this)}.${name}`, `it is now a ${typeof batch}`);
           }
-          return (batch as Method).call(this, keys);
+          return runInBatch({ loader: describe(), keys: keys.length }, () => (batch as Method).call(this, keys));
         },
         options,
         describe,

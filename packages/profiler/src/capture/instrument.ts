@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Configuration, type Dictionary, type MetadataStorage, TransactionContext } from '@mikro-orm/core';
 import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
-import { currentOperation } from '@stratum/core';
+import { currentBatch, currentOperation } from '@stratum/core';
 import { CallStack } from './call-stack.js';
 import { explainPlan, type PlanRunner } from './explain-plan.js';
 import type { QueryConnection, QueryEvent } from './query-event.js';
@@ -153,6 +153,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       connection: connectionOf(context.connection),
       inTransaction: TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
       operation: currentOperation(),
+      batch: currentBatch(),
       failed: context.level === 'error',
       startedAt: start?.at ?? end,
       stack: start?.stack,

@@ -1,5 +1,5 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import type { StratumOperation } from '@stratum/core';
+import type { StratumBatch, StratumOperation } from '@stratum/core';
 import type { CallStack } from './call-stack.js';
 import type { ExplainOptions, QueryPlan } from './explain-plan.js';
 
@@ -34,6 +34,11 @@ export interface QueryEvent {
   readonly inTransaction: boolean;
   /** The Stratum repository method it ran in, if any. */
   readonly operation: StratumOperation | undefined;
+  /**
+   * The Stratum batch it answers (a loader's batch, a `@Batched` call), if any: one query for many
+   * callers, which the N+1 detector never reports.
+   */
+  readonly batch: StratumBatch | undefined;
   /** Set when the query failed. */
   readonly failed: boolean;
   /** `performance.now()` when it started. */

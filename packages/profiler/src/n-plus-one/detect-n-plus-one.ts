@@ -49,7 +49,9 @@ export function detectNPlusOne(events: readonly QueryEvent[], options: NPlusOneO
   const threshold = options.threshold ?? 2;
   const groups = new Map<string, QueryEvent[]>();
   for (const event of events) {
-    if (event.kind !== 'select' || !event.stack) {
+    // A Stratum batch (loader, @Batched) is one query for many callers: the fix for N+1, not one,
+    // even when a tree's levels run the same loader from the same stack.
+    if (event.kind !== 'select' || !event.stack || event.batch !== undefined) {
       continue;
     }
     const key = `${fingerprintSql(event.sql, event.dialect).id}\n${event.stack.key}`;
