@@ -83,6 +83,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           const repository = orm.em.fork().getRepository(Track);
           return Promise.all(ids.map(async (id) => (await repository.findByIds([id]))[0] ?? null));
         };
+        // The floor: the same 100 rows in one hand-written query, no decorator, no per-call promises.
+        const oneQuery = async () => {
+          const em = orm.em.fork();
+          const found = await em.find(Track, { id: { $in: ids } });
+          const byId = new Map(found.map((track) => [track.id, track]));
+          return ids.map((id) => byId.get(id) ?? null);
+        };
         const verifyById = (label: string, once: () => Promise<(Track | null)[]>, queries: number) => async () => {
           instrument(orm);
           try {
@@ -104,7 +111,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           }
         };
         log(`${db}: by primary key, batched vs unbatched, ${rounds} rounds of ${CALLS} concurrent findById calls`);
-        const [byId, byIdPlain] = await interleave(
+        const [byId, byIdPlain, byIdFloor] = await interleave(
           [
             {
               db,
@@ -122,13 +129,22 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
               run: repeatById(byIdUnbatched),
               verify: verifyById('unbatched', byIdUnbatched, CALLS),
             },
+            {
+              db,
+              label: 'one-query',
+              rows: calls,
+              note: `reference: em.find(Track, { id: { $in: ids } }) once for the ${CALLS} ids, matched back by id`,
+              run: repeatById(oneQuery),
+              verify: verifyById('one-query', oneQuery, 1),
+            },
           ],
           REPS,
           undefined,
           { log },
         );
-        results.push(byId as BenchResult, byIdPlain as BenchResult);
+        results.push(byId as BenchResult, byIdPlain as BenchResult, byIdFloor as BenchResult);
         ratios[`${db}:batched/unbatched`] = ratio(results, db, 'batched', 'unbatched') as number;
+        ratios[`${db}:one-query/unbatched`] = ratio(results, db, 'one-query', 'unbatched') as number;
 
         const batchedRound = () => {
           const repository = orm.em.fork().getRepository(Track);
