@@ -1,0 +1,7 @@
+export type {
+  CacheEntry,
+  CacheRead,
+  CacheStore,
+  CacheStoreStats,
+  CacheWriteOptions,
+} from './store/cache-store.js';
