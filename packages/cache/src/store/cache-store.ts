@@ -54,7 +54,10 @@ export interface CacheStoreStats {
  */
 export interface CacheStore {
   readonly name: string;
-  /** The entry of `key` (if fresh or within `staleUntil`) and the key's generation. */
+  /**
+   * The entry of `key` — if it is fresh or within `staleUntil`, and none of its tags was invalidated
+   * after the versions it was written with — and the key's generation.
+   */
   get<V>(key: string): Promise<CacheRead<V>>;
   /** {@link get} for many keys at once (one round trip, pipelined on Redis). */
   getMany<V>(keys: readonly string[]): Promise<CacheRead<V>[]>;
