@@ -31,6 +31,13 @@ export {
   serviceMode,
 } from './service-mode.js';
 export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type StartRedisClusterOptions,
+  startRedisCluster,
+  useRedisCluster,
+} from './start-redis-cluster.js';
+export {
   pingRedis,
   type RedisServer,
   type StartRedisServerOptions,
