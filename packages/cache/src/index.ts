@@ -1,3 +1,10 @@
+export { Cache, type CacheOptions, type Invalidation, type WrapOptions } from './cache.js';
+export type { CacheCounters, CacheStatsSnapshot } from './cache-stats.js';
+export { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+export { CacheKeyError } from './errors/cache-key-error.js';
+export { CacheValueError, type CacheValueErrorDetails } from './errors/cache-value-error.js';
+export { assertSerializable } from './serialization/assert-serializable.js';
+export { DEFAULT_MAX_VALUE_BYTES, decodeValue, encodeValue } from './serialization/codec.js';
 export type {
   CacheEntry,
   CacheRead,
@@ -5,3 +12,6 @@ export type {
   CacheStoreStats,
   CacheWriteOptions,
 } from './store/cache-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { RedisKeys, redisSlot } from './store/redis-keys.js';
+export { DEFAULT_GENERATION_TTL_MS, RedisStore, type RedisStoreOptions } from './store/redis-store.js';
