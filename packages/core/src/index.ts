@@ -4,6 +4,13 @@ export { currentBatch, runInBatch, type StratumBatch } from './batch-context.js'
 export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export {
+  type AnyMethod,
+  type DecoratedMember,
+  type DualMethodDecorator,
+  methodDecorator,
+  parameterNames,
+} from './decorators/method-decorator.js';
+export {
   type ActiveEagerLoad,
   assertEagerLoadPaths,
   assertPopulatePaths,
