@@ -1,0 +1,104 @@
+import {
+  type EntityManager,
+  type EntityName,
+  type EventSubscriber,
+  type FlushEventArgs,
+  helper,
+  type MikroORM,
+} from '@mikro-orm/core';
+import { onBulkWrite } from '@stratum/core';
+import type { Cache } from '../cache.js';
+import { defaultCache } from '../default-cache.js';
+import { afterCommitSubscriber, runAfterCommit } from './after-commit.js';
+
+/** Options of {@link enableCache}. */
+export interface EnableCacheOptions {
+  /** The cache invalidated. Default: the default cache. */
+  cache?: Cache;
+  /**
+   * Entities whose writes invalidate their tags automatically: `Track:42` (the row) and `Track` (the
+   * entity). `true`: every entity. Default: none (opt in per entity).
+   */
+  invalidateOnWrite?: true | readonly EntityName<object>[];
+}
+
+/**
+ * Connects the cache to a MikroORM instance, once after `MikroORM.init`:
+ * - `@InvalidatesCache` inside a transaction waits for the commit (needs this hook);
+ * - with `invalidateOnWrite`, after every commit the tags of the changed rows are invalidated —
+ *   `Track:42` for each row of a flush or of a Stratum bulk operation by id, `Track` for the entity —
+ *   and `em.nativeUpdate` / `em.nativeDelete` / `em.insert` invalidate at least `Track`.
+ *
+ * Tag your cached reads with the same names (`@Cached({ tags: ['Track:{id}'] })`, or `['Track']` for
+ * lists) to have them invalidated when the rows change.
+ *
+ * @example
+ * ```ts
+ * const orm = await MikroORM.init(config);
+ * enableCache(orm, { cache, invalidateOnWrite: [Track, Album] });
+ * ```
+ */
+export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): void {
+  const events = orm.em.getEventManager();
+  events.registerSubscriber(afterCommitSubscriber);
+  const opted = options.invalidateOnWrite;
+  if (opted === undefined) return;
+  const cache = () => options.cache ?? defaultCache();
+  const metadata = orm.em.getMetadata();
+  const names =
+    opted === true
+      ? undefined
+      : new Set(opted.map((entity) => metadata.find(entity as never)?.className ?? String(entity)));
+  const wanted = (className: string) => names === undefined || names.has(className);
+  const invalidate = (em: EntityManager, tags: string[]) =>
+    tags.length === 0 ? Promise.resolve() : runAfterCommit(em, () => cache().invalidate({ tags }));
+
+  const flushSubscriber: EventSubscriber = {
+    async afterFlush(args: FlushEventArgs) {
+      const tags = new Set<string>();
+      for (const changeSet of args.uow.getChangeSets()) {
+        const className = changeSet.meta.root.className;
+        if (!wanted(className)) continue;
+        tags.add(className);
+        const pk = helper(changeSet.entity).getSerializedPrimaryKey();
+        if (pk !== undefined) tags.add(`${className}:${pk}`);
+      }
+      await invalidate(args.em, [...tags]);
+    },
+  };
+  events.registerSubscriber(flushSubscriber);
+
+  onBulkWrite(orm, async (event) => {
+    if (!wanted(event.entity)) return;
+    const tags = [event.entity, ...(event.ids ?? []).map((id) => `${event.entity}:${String(id)}`)];
+    await invalidate(event.em as unknown as EntityManager, tags);
+  });
+
+  // Writes that bypass the unit of work: the entity's tag (and the rows', when the write names them).
+  const driver = orm.em.getDriver() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  // The position of each method's options argument (which carries `em` for em.native* calls).
+  const optionsAt: Record<string, number> = {
+    nativeInsert: 2,
+    nativeInsertMany: 2,
+    nativeUpdate: 3,
+    nativeUpdateMany: 3,
+    nativeDelete: 2,
+  };
+  for (const [name, at] of Object.entries(optionsAt)) {
+    const original = driver[name];
+    if (typeof original !== 'function') continue;
+    driver[name] = async function (this: unknown, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      const className = metadata.find(args[0] as never)?.root.className;
+      const em = (args[at] as { em?: EntityManager } | undefined)?.em;
+      if (className !== undefined && wanted(className)) {
+        if (em) {
+          await invalidate(em, [className]);
+        } else {
+          await cache().invalidate({ tags: [className] });
+        }
+      }
+      return result;
+    };
+  }
+}
