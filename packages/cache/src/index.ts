@@ -1,8 +1,14 @@
 export { Cache, type CacheOptions, type Invalidation, type WrapOptions } from './cache.js';
 export type { CacheCounters, CacheStatsSnapshot } from './cache-stats.js';
 export { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+export { Cached, type CachedOptions } from './decorators/cached.js';
+export { InvalidatesCache, type InvalidatesCacheOptions } from './decorators/invalidates-cache.js';
+export { hashOf, keyPart } from './decorators/key-template.js';
+export { configureCache, defaultCache } from './default-cache.js';
 export { CacheKeyError } from './errors/cache-key-error.js';
+export { CacheSetupError } from './errors/cache-setup-error.js';
 export { CacheValueError, type CacheValueErrorDetails } from './errors/cache-value-error.js';
+export { type EnableCacheOptions, enableCache } from './orm/enable-cache.js';
 export { assertSerializable } from './serialization/assert-serializable.js';
 export { DEFAULT_MAX_VALUE_BYTES, decodeValue, encodeValue } from './serialization/codec.js';
 export type {
