@@ -29,5 +29,6 @@ export { InvalidDecoratorError } from './errors/invalid-decorator-error.js';
 export { StratumError } from './errors/stratum-error.js';
 export { UnknownFieldError } from './errors/unknown-field-error.js';
 export { UnsupportedOperationError } from './errors/unsupported-operation-error.js';
+export { collectMetrics, type MetricValue, registerMetric } from './metrics-registry.js';
 export { currentOperation, runInOperation, type StratumOperation } from './operation-context.js';
 export type { Page } from './pagination/page.js';

@@ -1,4 +1,4 @@
-export { InvalidDecoratorError } from '@stratum/core';
+export { collectMetrics, InvalidDecoratorError, type MetricValue, registerMetric } from '@stratum/core';
 export type { CallStack } from './capture/call-stack.js';
 export { type ExplainOptions, explainPlan, type QueryPlan, type SequentialScan } from './capture/explain-plan.js';
 export {
@@ -21,7 +21,6 @@ export {
   type SqlFingerprinterOptions,
 } from './fingerprint/fingerprint.js';
 export { normalizeSql } from './fingerprint/sql-normalizer.js';
-export { collectMetrics, type MetricValue, registerMetric } from './metrics/metrics-registry.js';
 export { type MetricsSnapshot, metricsSnapshot, type PoolStats, poolStats } from './metrics/metrics-snapshot.js';
 export { recordOpenTelemetryMetrics } from './metrics/open-telemetry.js';
 export { type PromClient, registerPrometheusMetrics } from './metrics/prometheus-collectors.js';

@@ -1,5 +1,5 @@
+import { collectMetrics, type MetricValue } from '@stratum/core';
 import type { GlobalProfiler } from '../scope/global-profiler.js';
-import { collectMetrics, type MetricValue } from './metrics-registry.js';
 
 /** The JSON a `/metrics` endpoint serves: database figures, slow queries, pools and registered metrics. */
 export interface MetricsSnapshot {

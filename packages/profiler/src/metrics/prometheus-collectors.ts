@@ -1,6 +1,6 @@
+import { collectMetrics } from '@stratum/core';
 import type { Registry } from 'prom-client';
 import type { GlobalProfiler } from '../scope/global-profiler.js';
-import { collectMetrics } from './metrics-registry.js';
 
 /** The prom-client module (passed in, so that prom-client stays an optional dependency). */
 export interface PromClient {

@@ -4,8 +4,9 @@ export type MetricValue = number | Readonly<Record<string, number>>;
 const collectors = new Map<string, () => MetricValue>();
 
 /**
- * Adds a metric to every {@link metricsSnapshot} (the cache adds its hit ratio this way). The
- * collector runs when a snapshot is taken; registering a name again replaces it.
+ * Adds a metric to every metrics snapshot of `@stratum/profiler` (`metricsSnapshot`, Prometheus);
+ * the cache adds its hit ratio this way. The collector runs when a snapshot is taken; registering a
+ * name again replaces it.
  *
  * @example
  * ```ts

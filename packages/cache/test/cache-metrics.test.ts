@@ -1,0 +1,13 @@
+import { collectMetrics } from '@stratum/core';
+import { expect, it } from 'vitest';
+import { Cache, MemoryStore, registerCacheMetrics } from '../src/index.js';
+
+it('puts the cache counters in the metrics snapshot the profiler exports, until removed', async () => {
+  const cache = new Cache({ store: new MemoryStore(), namespace: 'metrics' });
+  const off = registerCacheMetrics(cache);
+  await cache.wrap('track:1', async () => 1);
+  await cache.wrap('track:1', async () => 1);
+  expect(collectMetrics()['cache.metrics']).toMatchObject({ hits: 1, misses: 1, hitRatio: 0.5, loads: 1, errors: 0 });
+  off();
+  expect(collectMetrics()['cache.metrics']).toBeUndefined();
+});
