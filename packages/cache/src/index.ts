@@ -21,3 +21,4 @@ export type {
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { RedisKeys, redisSlot } from './store/redis-keys.js';
 export { DEFAULT_GENERATION_TTL_MS, RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export { registerCacheMetrics } from './register-cache-metrics.js';
