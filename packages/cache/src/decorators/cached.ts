@@ -7,7 +7,7 @@ import {
 } from '@stratum/core';
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
-import { fromCacheable, toCacheable } from '../orm/entity-snapshot.js';
+import { fromCacheable, toCacheableWithCount } from '../orm/entity-snapshot.js';
 import { entityManagerOf, filterKeyOf, repositoryEntityOf, schemaHash } from '../orm/orm-context.js';
 import { compileKeyTemplate, hashOf, type KeyTemplate } from './key-template.js';
 
@@ -32,7 +32,10 @@ const OPTION_KEYS = new Set(['key', 'ttl', 'tags', 'staleWhileRevalidate', 'cond
 interface Envelope {
   /** The schema hash of the ORM whose entities the value holds (`''` without an ORM). */
   readonly s: string;
+  /** The value, entities replaced by snapshots. */
   readonly v: unknown;
+  /** How many entity snapshots `v` holds (0: a hit returns `v` as the store handed it, a private copy). */
+  readonly n: number;
 }
 
 /**
@@ -92,7 +95,8 @@ function cachedMethod(
     const load = async (): Promise<Envelope> => {
       const value = await method.apply(this, args);
       fresh = { value };
-      return { s: schema, v: toCacheable(value) };
+      const cacheable = toCacheableWithCount(value);
+      return { s: schema, v: cacheable.value, n: cacheable.entities };
     };
     const wrapOptions = {
       ...(options.ttl === undefined ? {} : { ttlMs: options.ttl }),
@@ -110,7 +114,7 @@ function cachedMethod(
       envelope = await cache.wrap(fullKey, load, wrapOptions);
       if (fresh) return (fresh as { value: unknown }).value;
     }
-    return fromCacheable(envelope.v, em);
+    return envelope.n === 0 ? envelope.v : fromCacheable(envelope.v, em);
   };
 }
 

@@ -19,16 +19,30 @@ interface EntitySnapshot {
  * ```
  */
 export function toCacheable(value: unknown): unknown {
+  return snapshot(value, { entities: 0 });
+}
+
+/**
+ * {@link toCacheable}, and whether the value held any entity (a hit of a value without entities
+ * needs no {@link fromCacheable} walk).
+ */
+export function toCacheableWithCount(value: unknown): { value: unknown; entities: number } {
+  const counter = { entities: 0 };
+  return { value: snapshot(value, counter), entities: counter.entities };
+}
+
+function snapshot(value: unknown, counter: { entities: number }): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (isEntity(value)) {
+    counter.entities++;
     return { [ENTITY]: (value as object).constructor.name, data: wrap(value as object).toObject() } as EntitySnapshot;
   }
-  if (Array.isArray(value)) return value.map(toCacheable);
+  if (Array.isArray(value)) return value.map((item) => snapshot(item, counter));
   if (value instanceof Date || ArrayBuffer.isView(value)) return value;
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, toCacheable(v)]));
-  if (value instanceof Set) return new Set([...value].map(toCacheable));
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, snapshot(v, counter)]));
+  if (value instanceof Set) return new Set([...value].map((item) => snapshot(item, counter)));
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCacheable(v)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, snapshot(v, counter)]));
 }
 
 /**

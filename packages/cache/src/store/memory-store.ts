@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@stratum/core';
 import { LRUCache } from 'lru-cache';
 import { CacheValueError } from '../errors/cache-value-error.js';
+import { cloneValue } from '../serialization/clone-value.js';
 import { walkValue } from '../serialization/walk-value.js';
 import type { CacheEntry, CacheRead, CacheStore, CacheStoreStats, CacheWriteOptions } from './cache-store.js';
 
@@ -180,7 +181,7 @@ export class MemoryStore implements CacheStore {
       return { entry: undefined, generation };
     }
     const { value, ...meta } = stored.entry;
-    const entry: CacheEntry<V> = { ...meta, value: walkValue(value, true).value as V };
+    const entry: CacheEntry<V> = { ...meta, value: cloneValue(value) as V };
     if (meta.tags !== undefined) (entry as { tags: Record<string, number> }).tags = { ...meta.tags };
     return { entry, generation };
   }
