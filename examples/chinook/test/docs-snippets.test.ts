@@ -6,6 +6,7 @@ import { Album, Invoice, InvoiceLine, Track } from '../src/entities/index.js';
 import { CHINOOK_COUNTS } from '../src/seeder.js';
 import { aggregates } from '../src/snippets/aggregates.js';
 import { bulk } from '../src/snippets/bulk.js';
+import { caching } from '../src/snippets/caching.js';
 import { loadersSnippet } from '../src/snippets/loaders.js';
 import { pagination } from '../src/snippets/pagination.js';
 import { profiling } from '../src/snippets/profiling.js';
@@ -126,6 +127,20 @@ describeEachDriver('docs snippets run', (ctx) => {
       await check.count(Track, { playlists: 3 }),
     ]);
     await chinook.em().getRepository(Album).updateMany([albums[0]!.id], { title: albums[0]!.title }); // put it back
+  });
+
+  it('caching: a miss, a hit without queries or updates, invalidation on flush, the hit ratio', async () => {
+    const original = (await chinook.em().findOneOrFail(Track, 1)).name;
+    chinook.resetQueries();
+    const { first, hit, fresh, hits, misses } = await caching(chinook.orm);
+    expect(first?.name).toBe(original);
+    expect(hit?.name).toBe('Renamed'); // the same instance, renamed by the snippet
+    expect(fresh?.name).toBe('Renamed');
+    expect([hits, misses]).toEqual([1, 2]);
+    const sql = chinook.statements().map((q) => q.query);
+    expect(sql.filter((q) => /^select/i.test(q))).toHaveLength(2); // the two misses
+    expect(sql.filter((q) => /^update/i.test(q))).toHaveLength(1); // only the rename
+    await chinook.em().nativeUpdate(Track, { id: 1 }, { name: original }); // put it back
   });
 
   it('aggregates: counts and sums match the data', async () => {

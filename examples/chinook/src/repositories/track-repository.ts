@@ -1,3 +1,4 @@
+import { Cached } from '@stratum/cache';
 import { BaseRepository } from '@stratum/core';
 import { Batched } from '@stratum/dataloader';
 import type { Track } from '../entities/track.js';
@@ -51,5 +52,20 @@ export class TrackRepository extends BaseRepository<Track> {
    */
   findManyByComposer(composers: readonly string[]): Promise<Track[]> {
     return this.find({ composer: { $in: [...composers] } }, { orderBy: { id: 'asc' } });
+  }
+
+  /**
+   * One track by primary key, cached for a minute under `track:<id>` and tagged `Track:<id>`: with
+   * `enableCache(orm, { invalidateOnWrite: [Track] })`, a flush that changes the track invalidates it.
+   * A hit is merged into this repository's EntityManager (managed, not dirty).
+   *
+   * @example
+   * ```ts
+   * const track = await orm.em.fork().getRepository(Track).findCached(1); // a query the first time only
+   * ```
+   */
+  @Cached({ key: 'track:{id}', ttl: 60_000, tags: ['Track:{id}'] })
+  findCached(id: number): Promise<Track | null> {
+    return this.findOne(id);
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
 import { fromCacheable, toCacheableWithCount } from '../orm/entity-snapshot.js';
+import { cacheOf } from '../orm/orm-caches.js';
 import { entityManagerOf, filterKeyOf, repositoryEntityOf, schemaHash } from '../orm/orm-context.js';
 import { compileKeyTemplate, hashOf, type KeyTemplate } from './key-template.js';
 
@@ -23,7 +24,7 @@ export interface CachedOptions<R = unknown> {
   staleWhileRevalidate?: number;
   /** Cache a result only when this says so (e.g. `(track) => track !== null`). */
   condition?: (result: Awaited<R>) => boolean;
-  /** The cache to use. Default: {@link defaultCache}. */
+  /** The cache to use. Default: the ORM's (`enableCache`) on a repository, else {@link defaultCache}. */
   cache?: Cache;
 }
 
@@ -86,8 +87,9 @@ function cachedMethod(
     if (em?.isInTransaction()) {
       return method.apply(this, args); // the transaction may see its own uncommitted writes
     }
-    const cache = options.cache ?? defaultCache();
-    const rendered = key ? key.render(args) : `${(this as object)?.constructor?.name ?? 'fn'}.${name}:${hashOf(args)}`;
+    const cache = options.cache ?? (em ? cacheOf(em) : defaultCache());
+    const owner = typeof this === 'function' ? this.name : ((this as object | undefined)?.constructor?.name ?? 'fn');
+    const rendered = key ? key.render(args) : `${owner}.${name}:${hashOf(args)}`;
     const filters = em ? await filterKeyOf(em, repositoryEntityOf(this)) : '';
     const fullKey = filters ? `${rendered}|f=${filters}` : rendered;
     const schema = em ? schemaHash(em.getMetadata()) : '';

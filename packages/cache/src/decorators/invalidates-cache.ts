@@ -8,6 +8,7 @@ import {
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
 import { runAfterCommit } from '../orm/after-commit.js';
+import { cacheOf } from '../orm/orm-caches.js';
 import { entityManagerOf } from '../orm/orm-context.js';
 import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
 
@@ -75,7 +76,8 @@ function invalidatingMethod(
 ): AnyMethod {
   return async function (this: unknown, ...args: unknown[]) {
     const result = await method.apply(this, args);
-    const cache = options.cache ?? defaultCache();
+    const em = entityManagerOf(this);
+    const cache = options.cache ?? (em ? cacheOf(em) : defaultCache());
     const renderedKeys = keys.map((key) => key.render(args));
     const renderedPatterns = patterns.map((pattern) => pattern.render(args));
     const invalidation = {
@@ -88,7 +90,6 @@ function invalidatingMethod(
       ],
       tags: tags.map((tag) => tag.render(args)),
     };
-    const em = entityManagerOf(this);
     if (em) {
       await runAfterCommit(em, () => cache.invalidate(invalidation));
     } else {

@@ -8,12 +8,17 @@ import {
 } from '@mikro-orm/core';
 import { onBulkWrite } from '@stratum/core';
 import type { Cache } from '../cache.js';
-import { defaultCache } from '../default-cache.js';
+import { Cache as CacheClass } from '../cache.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { afterCommitSubscriber, runAfterCommit } from './after-commit.js';
+import { setOrmCache } from './orm-caches.js';
 
 /** Options of {@link enableCache}. */
 export interface EnableCacheOptions {
-  /** The cache invalidated. Default: the default cache. */
+  /**
+   * The cache of this ORM's decorated repositories (and what its writes invalidate). Default: a new
+   * in-memory cache of its own, namespace `stratum.<dbName>` — two ORMs never share entries.
+   */
   cache?: Cache;
   /**
    * Entities whose writes invalidate their tags automatically: `Track:42` (the row) and `Track` (the
@@ -41,9 +46,16 @@ export interface EnableCacheOptions {
 export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): void {
   const events = orm.em.getEventManager();
   events.registerSubscriber(afterCommitSubscriber);
+  const ormCache =
+    options.cache ??
+    new CacheClass({
+      store: new MemoryStore(),
+      namespace: `stratum.${String(orm.config.get('dbName') ?? 'db').replace(/[^\w.-]/g, '_')}`,
+    });
+  setOrmCache(orm.config, ormCache);
   const opted = options.invalidateOnWrite;
   if (opted === undefined) return;
-  const cache = () => options.cache ?? defaultCache();
+  const cache = () => ormCache;
   const metadata = orm.em.getMetadata();
   const names =
     opted === true

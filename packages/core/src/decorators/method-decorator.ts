@@ -53,7 +53,7 @@ export function methodDecorator(
         throw new InvalidDecoratorError(label, 'a method', `the ${key.kind} ${name}`);
       }
       assertNotGenerator(target, label, name);
-      return wrap(target as AnyMethod, { name, className: undefined });
+      return named(wrap(target as AnyMethod, { name, className: undefined }), name);
     }
     const owner = classNameOf(target);
     if (typeof key !== 'string' && typeof key !== 'symbol') {
@@ -78,9 +78,15 @@ export function methodDecorator(
       throw new InvalidDecoratorError(label, 'a method', `the property ${member}`);
     }
     assertNotGenerator(property.value, label, member);
-    property.value = wrap(property.value as AnyMethod, { name, className: owner });
+    property.value = named(wrap(property.value as AnyMethod, { name, className: owner }), name);
     return property;
   }) as DualMethodDecorator;
+}
+
+/** Gives the wrapper the method's name (stack traces, `fn.name`). */
+function named(wrapper: AnyMethod, name: string): AnyMethod {
+  Object.defineProperty(wrapper, 'name', { value: name, configurable: true });
+  return wrapper;
 }
 
 function isDecoratorContext(value: unknown): value is { kind: string; name: unknown } {
