@@ -66,7 +66,13 @@ describeEachDriver('@Cached and @InvalidatesCache on a repository', (ctx) => {
     expect(second.loads).toBe(0);
     expect(hit === track).toBe(false); // another request: its own instance
     expect(hit?.name).toBe(track?.name);
-    expect(em.getUnitOfWork().getIdentityMap().values().includes(hit as Track)).toBe(true); // managed by the caller's EntityManager
+    expect(
+      em
+        .getUnitOfWork()
+        .getIdentityMap()
+        .values()
+        .includes(hit as Track),
+    ).toBe(true); // managed by the caller's EntityManager
     expect(wrap(hit as Track).isInitialized()).toBe(true);
   });
 
