@@ -1,7 +1,7 @@
 // The Stratum demo: loads Chinook into the embedded default (an SQLite file, no server) and shows
 // BaseRepository at work: offset pages, keyset cursors, a chunked bulk insert, a bounded-memory
 // stream and one-query aggregates; then the query profiler on an N+1, and its fixes: populate and
-// Stratum's loaders.
+// Stratum's loaders; then the cache (in memory, or Redis when STRATUM_REDIS_URL is set).
 //
 //   pnpm demo [--scale N]
 //
@@ -10,8 +10,10 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { Cache, cacheOf, enableCache, RedisStore } from '@stratum/cache';
 import { loaders } from '@stratum/dataloader';
 import { instrument, profile } from '@stratum/profiler';
+import { Redis } from 'ioredis';
 import config from '../../../mikro-orm.config.js';
 import { Album, Genre, Invoice, InvoiceLine, Track } from './entities/index.js';
 import { seedChinook } from './seeder.js';
@@ -141,6 +143,27 @@ export async function runDemo(
       `   ${limit} albums and their tracks with loaders(em).collection(Album, 'tracks'): ${batched.count} queries, ${batched.nPlusOne().length} N+1`,
     );
   }
+
+  section(print, '9. Cache: @Cached hits, invalidation on flush, the hit ratio');
+  const cache = cacheOf(em);
+  const before = cache.stats();
+  for (const id of [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]) {
+    await em.fork().getRepository(Track).findCached(id); // TrackRepository.findCached is @Cached
+  }
+  const hit = await profile(() => em.fork().getRepository(Track).findCached(1));
+  print(`   10 calls of findCached(1 or 2): 2 misses, then hits; one more hit sends ${hit.count} queries`);
+  const writer = em.fork();
+  const track = (await writer.findOne(Track, 1)) as Track;
+  track.name = `${track.name} (remastered)`;
+  await writer.flush(); // enableCache(orm, { invalidateOnWrite: [Track] }): the commit invalidates Track:1
+  const after = await profile(() => em.fork().getRepository(Track).findCached(1));
+  print(`   after a flush renamed track 1: ${after.count} query, "${after.result?.name}"`);
+  const stats = cache.stats();
+  const hits = stats.hits - before.hits;
+  const misses = stats.misses - before.misses;
+  print(
+    `   ${hits} hits, ${misses} misses, hit ratio ${(hits / (hits + misses)).toFixed(2)} (namespace ${cache.namespace})`,
+  );
 }
 
 function indent(text: string): string {
@@ -189,12 +212,22 @@ async function main(): Promise<void> {
     throw new Error(`--scale must be a positive integer, got "${values.scale}"`);
   }
   const orm = await MikroORM.init(config);
+  // The cache: in memory by default; Redis when STRATUM_REDIS_URL is set (a namespace per run).
+  const redisUrl = process.env.STRATUM_REDIS_URL;
+  const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+  const namespace = `stratum-demo-${process.pid}`;
+  const cache = redis
+    ? new Cache({ store: new RedisStore({ client: redis, namespace }), namespace: 'demo' })
+    : undefined;
   try {
+    enableCache(orm, { ...(cache ? { cache } : {}), invalidateOnWrite: [Track] });
     const where = orm.config.get('clientUrl') ? 'PostgreSQL' : `SQLite file ${orm.config.get('dbName')}`;
-    console.log(`Stratum demo on ${where} (cache: in-memory default)`);
+    console.log(`Stratum demo on ${where} (cache: ${redis ? `Redis at ${redisUrl}` : 'in-memory default'})`);
     await orm.schema.refresh();
     await runDemo(orm.em.fork() as SqlEntityManager, { scale });
   } finally {
+    await cache?.store.clear();
+    redis?.disconnect();
     await orm.close();
   }
 }

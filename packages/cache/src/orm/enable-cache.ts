@@ -50,7 +50,7 @@ export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): vo
     options.cache ??
     new CacheClass({
       store: new MemoryStore(),
-      namespace: `stratum.${String(orm.config.get('dbName') ?? 'db').replace(/[^\w.-]/g, '_')}`,
+      namespace: `stratum.${databaseName(orm)}`,
     });
   setOrmCache(orm.config, ormCache);
   const opted = options.invalidateOnWrite;
@@ -113,4 +113,10 @@ export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): vo
       return result;
     };
   }
+}
+
+/** The database's name for a namespace: `chinook.sqlite` for `/data/chinook.sqlite`, `app` for PostgreSQL's `app`. */
+function databaseName(orm: MikroORM): string {
+  const name = String(orm.config.get('dbName') ?? 'db');
+  return (name.split(/[\\/]/).pop() || 'db').replace(/[^\w.-]/g, '_');
 }
