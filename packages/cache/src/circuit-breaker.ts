@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@stratum/core';
+
 /** Options of {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. @default 5 */
@@ -31,9 +33,22 @@ export class CircuitBreaker {
   #openings = 0;
 
   constructor(options: CircuitBreakerOptions = {}) {
-    this.#threshold = options.failureThreshold ?? 5;
-    this.#cooldownMs = options.cooldownMs ?? 1000;
+    const threshold = options.failureThreshold ?? 5;
+    if (!Number.isSafeInteger(threshold) || threshold <= 0) {
+      throw new InvalidArgumentError('breaker.failureThreshold', 'a positive integer', threshold);
+    }
+    const cooldownMs = options.cooldownMs ?? 1000;
+    if (typeof cooldownMs !== 'number' || !Number.isFinite(cooldownMs) || cooldownMs <= 0) {
+      throw new InvalidArgumentError('breaker.cooldownMs', 'a positive number of milliseconds', cooldownMs);
+    }
+    this.#threshold = threshold;
+    this.#cooldownMs = cooldownMs;
     this.#onRecover = options.onRecover;
+  }
+
+  /** How long an open circuit waits before it lets a probe through, in ms. */
+  get cooldownMs(): number {
+    return this.#cooldownMs;
   }
 
   /** `closed` (calls go through), `open` (they do not), `half-open` (one probe is out). */

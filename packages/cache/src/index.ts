@@ -1,4 +1,5 @@
-export { Cache, type CacheOptions, type Invalidation, type WrapOptions } from './cache.js';
+export { Cache, type CacheOptions, CacheStoreTimeoutError, type Invalidation, type WrapOptions } from './cache.js';
+export { EPOCH_TAG_PREFIX } from './cache-epoch.js';
 export type { CacheCounters, CacheStatsSnapshot } from './cache-stats.js';
 export { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export { Cached, type CachedOptions } from './decorators/cached.js';
@@ -9,6 +10,8 @@ export { CacheKeyError } from './errors/cache-key-error.js';
 export { CacheSetupError } from './errors/cache-setup-error.js';
 export { CacheValueError, type CacheValueErrorDetails } from './errors/cache-value-error.js';
 export { type EnableCacheOptions, enableCache } from './orm/enable-cache.js';
+export { cacheOf } from './orm/orm-caches.js';
+export { registerCacheMetrics } from './register-cache-metrics.js';
 export { assertSerializable } from './serialization/assert-serializable.js';
 export { DEFAULT_MAX_VALUE_BYTES, decodeValue, encodeValue } from './serialization/codec.js';
 export type {
@@ -21,4 +24,10 @@ export type {
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { RedisKeys, redisSlot } from './store/redis-keys.js';
 export { DEFAULT_GENERATION_TTL_MS, RedisStore, type RedisStoreOptions } from './store/redis-store.js';
-export { registerCacheMetrics } from './register-cache-metrics.js';
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_L1_TTL_MS,
+  TieredStore,
+  type TieredStoreOptions,
+  type TieredStoreStats,
+} from './store/tiered-store.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
-import { Cache } from '../src/cache.js';
+import { Cache, CacheStoreTimeoutError } from '../src/cache.js';
+import { EPOCH_TAG_PREFIX } from '../src/cache-epoch.js';
 import { CacheKeyError } from '../src/errors/cache-key-error.js';
 import type { CacheStore } from '../src/store/cache-store.js';
 import { MemoryStore } from '../src/store/memory-store.js';
@@ -29,13 +30,14 @@ function newCache(
  */
 function switchableStore() {
   const inner = new MemoryStore();
-  const state = { down: false, calls: 0 };
+  const state = { down: false, hang: false, calls: 0 };
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || property === 'stats' || property === 'name') return value;
       return (...args: unknown[]) => {
         state.calls++;
+        if (state.hang) return new Promise(() => {}); // a backend that never answers
         if (state.down) return Promise.reject(new Error('backend down'));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -136,6 +138,24 @@ describe('Cache', () => {
       expect(await cache.wrap('track:7', async () => 'new', { tags: ['album:1'] })).toBe('new');
     });
 
+    it('a read that starts after an invalidation returned does not share a load that began before it', async () => {
+      const cache = newCache();
+      const gate = deferred<string>();
+      const slowRead = cache.wrap('album:1', () => gate.promise); // began reading the OLD row
+      await sleep(5);
+      await cache.invalidate({ keys: ['album:1'] }); // the writer's invalidation returns
+      let loads = 0;
+      const laterRead = cache.wrap('album:1', async () => {
+        loads++;
+        return 'new';
+      });
+      await sleep(5);
+      gate.resolve('old');
+      expect(await slowRead).toBe('old');
+      expect(await laterRead).toBe('new'); // it waited for the old load, then loaded again
+      expect(loads).toBe(1);
+    });
+
     it('invalidates by tag and by pattern', async () => {
       const cache = newCache();
       await cache.wrap('track:1', async () => 1, { tags: ['album:1'] });
@@ -176,6 +196,61 @@ describe('Cache', () => {
     });
   });
 
+  describe('a store that fails mid-run (epoch and timeouts)', () => {
+    it('stops waiting for a store that never answers after operationTimeoutMs, and reports a timeout', async () => {
+      const { store, state } = switchableStore();
+      const errors: unknown[] = [];
+      const cache = newCache(store, { operationTimeoutMs: 50, onError: (error) => errors.push(error) });
+      state.hang = true;
+      const started = performance.now();
+      expect(await cache.wrap('k', async () => 'from source')).toBe('from source');
+      await cache.invalidate({ keys: ['k'] });
+      expect(performance.now() - started).toBeLessThan(2 * 50 + 100);
+      expect(errors[0]).toBeInstanceOf(CacheStoreTimeoutError);
+      expect(errors[0]).toMatchObject({ code: 'E_CACHE_STORE_TIMEOUT', operation: 'get', timeoutMs: 50 });
+    });
+
+    it('never serves a value whose invalidation was lost while the store was down', async () => {
+      const { store, state } = switchableStore();
+      const cache = newCache(store, { breaker: { failureThreshold: 100, cooldownMs: 20 } });
+      await cache.wrap('track:1', async () => 'old', { tags: ['album:1'] });
+      await cache.wrap('track:2', async () => 'old');
+      state.down = true;
+      await cache.invalidate({ keys: ['track:2'], tags: ['album:1'] }); // lost, no exception
+      expect(cache.epochBumpPending).toBe(true);
+      state.down = false;
+      expect(await cache.wrap('track:1', async () => 'new', { tags: ['album:1'] })).toBe('new');
+      expect(await cache.wrap('track:2', async () => 'new')).toBe('new');
+      expect(cache.epochBumpPending).toBe(false);
+      expect(await cache.wrap('track:2', async () => 'newer')).toBe('new'); // caching works again
+    });
+
+    it('another cache on the same store stops serving the old value once the epoch bump lands (not before)', async () => {
+      const { store, state } = switchableStore();
+      const other = newCache(store);
+      const cache = newCache(store, { breaker: { failureThreshold: 100, cooldownMs: 20 } });
+      await other.wrap('track:1', async () => 'old');
+      state.down = true;
+      await cache.invalidate({ keys: ['track:1'] });
+      state.down = false;
+      expect(await other.wrap('track:1', async () => 'new')).toBe('old'); // the documented window: not bumped yet
+      expect(await cache.wrap('anything', async () => 1)).toBe(1); // the next store call bumps the epoch first
+      expect(await other.wrap('track:1', async () => 'new')).toBe('new');
+    });
+
+    it('does not fail a call when onError throws', async () => {
+      const { store, state } = switchableStore();
+      const cache = newCache(store, {
+        onError: () => {
+          throw new Error('logger broke');
+        },
+      });
+      state.down = true;
+      expect(await cache.wrap('k', async () => 'from source')).toBe('from source');
+      await expect(cache.invalidate({ tags: ['t'] })).resolves.toBeUndefined();
+    });
+  });
+
   describe('operations', () => {
     it('warms keys that are not cached yet', async () => {
       const cache = newCache();
@@ -213,6 +288,17 @@ describe('Cache', () => {
       await expect(cache.wrap('k', async () => 1, { ttlMs: -5 })).rejects.toThrow(/ttlMs must be a positive number/);
       expect(() => newCache(new MemoryStore(), { namespace: 'a*' })).toThrow(InvalidArgumentError);
       expect(() => newCache(new MemoryStore(), { defaultTtlMs: 0 })).toThrow(InvalidArgumentError);
+    });
+
+    it('refuses a bad operationTimeoutMs, breaker options and tags in the epoch namespace', async () => {
+      expect(() => newCache(new MemoryStore(), { operationTimeoutMs: 0 })).toThrow(/operationTimeoutMs must be/);
+      expect(() => newCache(new MemoryStore(), { operationTimeoutMs: Number.NaN })).toThrow(InvalidArgumentError);
+      expect(() => newCache(new MemoryStore(), { breaker: { failureThreshold: 0 } })).toThrow(/failureThreshold/);
+      expect(() => newCache(new MemoryStore(), { breaker: { cooldownMs: -1 } })).toThrow(InvalidArgumentError);
+      const cache = newCache();
+      const reserved = `${EPOCH_TAG_PREFIX}test`;
+      await expect(cache.wrap('k', async () => 1, { tags: [reserved] })).rejects.toThrow(InvalidArgumentError);
+      await expect(cache.invalidate({ tags: [reserved] })).rejects.toThrow(/reserved/);
     });
   });
 });
