@@ -4,7 +4,7 @@
 // ratio of a Zipf workload with writes, checked for stale reads. See docs/benchmarks.md.
 import { MikroORM, wrap } from '@mikro-orm/core';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
-import { Cache, Cached, decodeValue, encodeValue, MemoryStore, RedisStore } from '@stratum/cache';
+import { Cache, Cached, decodeValue, encodeValue, MemoryStore, RedisStore, TieredStore } from '@stratum/cache';
 import { BaseRepository } from '@stratum/core';
 import { Redis } from 'ioredis';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
@@ -25,6 +25,14 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const redis = new Redis(REDIS_URL, { lazyConnect: false });
   const redisStore = new RedisStore({ client: redis, namespace });
   const redisCache = new Cache({ store: redisStore, namespace: 'b', defaultTtlMs: 3_600_000 });
+  const subscriber = new Redis(REDIS_URL);
+  const tieredStore = new TieredStore({
+    l1: new MemoryStore({ maxEntries: 20_000 }),
+    l2: new RedisStore({ client: redis, namespace: `${namespace}-tiered` }),
+    subscriber,
+  });
+  await tieredStore.ready();
+  const tieredCache = new Cache({ store: tieredStore, namespace: 'b', defaultTtlMs: 3_600_000 });
   const memoryCache = new Cache({
     store: new MemoryStore({ maxEntries: 20_000 }),
     namespace: 'b',
@@ -63,6 +71,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       memoryTrack(id: number): Promise<Track | null> {
         return this.findOne(id);
       }
+
+      @Cached({ key: 'track:{id}', cache: tieredCache })
+      tieredTrack(id: number): Promise<Track | null> {
+        return this.findOne(id);
+      }
     }
     const service = new TrackService();
     const rawKey = `${namespace}:raw:payload:1`;
@@ -72,6 +85,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     await service.memoryPayload(1);
     await new CachedTracks(orm.em.fork()).redisTrack(1);
     await new CachedTracks(orm.em.fork()).memoryTrack(1);
+    await new CachedTracks(orm.em.fork()).tieredTrack(1);
 
     const results: BenchResult[] = [];
     const ratios: Record<string, number> = {};
@@ -149,7 +163,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     // 3. PostgreSQL: an uncached findOne on a fresh fork against the cached calls (fresh fork each).
     const pgCalls = quick ? 200 : 2000;
     log(`postgresql: uncached findOne vs @Cached (Redis, memory), ${pgCalls} calls, a fresh fork each`);
-    const [uncached, pgRedis, pgMemory] = await interleave(
+    const [uncached, pgRedis, pgMemory, pgTiered] = await interleave(
       [
         {
           db: 'postgresql',
@@ -178,12 +192,25 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             for (let i = 0; i < pgCalls; i++) await new CachedTracks(orm.em.fork()).memoryTrack(1);
           },
         },
+        {
+          db: 'postgresql',
+          label: 'cached-tiered',
+          rows: pgCalls,
+          note: '@Cached repository method, TieredStore hit (L1 memory, no Redis round trip) merged into a fresh fork',
+          run: async () => {
+            for (let i = 0; i < pgCalls; i++) await new CachedTracks(orm.em.fork()).tieredTrack(1);
+          },
+        },
       ],
       REPS,
       undefined,
       { log },
     );
-    results.push(uncached as BenchResult, pgRedis as BenchResult, pgMemory as BenchResult);
+    results.push(uncached as BenchResult, pgRedis as BenchResult, pgMemory as BenchResult, pgTiered as BenchResult);
+    ratios['postgresql:uncached/cached-tiered'] = round(
+      (uncached as BenchResult).medianMs / (pgTiered as BenchResult).medianMs,
+      2,
+    );
     ratios['postgresql:uncached/cached-redis'] = round(
       (uncached as BenchResult).medianMs / (pgRedis as BenchResult).medianMs,
       2,
@@ -232,6 +259,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     for await (const keys of redis.scanStream({ match: `${namespace}*`, count: 500 }) as AsyncIterable<string[]>) {
       if (keys.length > 0) await redis.del(...keys);
     }
+    await tieredStore.close();
+    subscriber.disconnect();
     redis.disconnect();
     await postgres.close();
   }
