@@ -161,6 +161,8 @@ export class Cache {
   readonly #onError: (error: unknown, operation: string) => void;
   readonly #operationTimeoutMs: number;
   readonly #epoch: CacheEpoch;
+  /** Every entry carries the epoch tag: the store may fetch its version with the entry (one round trip). */
+  readonly #readOptions: { readonly prefetchTags: readonly string[] };
   #epochRetry: ReturnType<typeof setTimeout> | undefined;
   readonly #inflight = new Map<string, Flight>();
   /** Orders wrap() calls and loader starts: a call may join a load only if it started after the call. */
@@ -181,6 +183,7 @@ export class Cache {
     }
     this.#onError = options.onError ?? (() => {});
     this.#epoch = new CacheEpoch(options.namespace);
+    this.#readOptions = { prefetchTags: [this.#epoch.tag] };
   }
 
   /**
@@ -194,7 +197,7 @@ export class Cache {
     checkTags(options.tags);
     const calledAt = ++this.#clock;
     for (;;) {
-      const read = await this.#try(key, 'get', () => this.store.get<V>(full));
+      const read = await this.#try(key, 'get', () => this.store.get<V>(full, this.#readOptions));
       const now = Date.now();
       if (read?.entry !== undefined) {
         const { entry } = read;

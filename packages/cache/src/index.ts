@@ -17,6 +17,7 @@ export { DEFAULT_MAX_VALUE_BYTES, decodeValue, encodeValue } from './serializati
 export type {
   CacheEntry,
   CacheRead,
+  CacheReadOptions,
   CacheStore,
   CacheStoreStats,
   CacheWriteOptions,

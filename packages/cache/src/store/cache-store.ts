@@ -34,6 +34,16 @@ export interface CacheWriteOptions {
   readonly ttlMs?: number;
 }
 
+/** Options of {@link CacheStore.get}. */
+export interface CacheReadOptions {
+  /**
+   * Tags whose current versions the store may fetch together with the entry (one round trip on
+   * Redis instead of two), because the caller knows the entry carries them (e.g. the cache's epoch).
+   * A hint only: the result is the same without it.
+   */
+  readonly prefetchTags?: readonly string[];
+}
+
 /** Counters every store keeps (the cache layer adds hits, misses and load times). */
 export interface CacheStoreStats {
   readonly name: string;
@@ -58,7 +68,7 @@ export interface CacheStore {
    * The entry of `key` — if it is fresh or within `staleUntil`, and none of its tags was invalidated
    * after the versions it was written with — and the key's generation.
    */
-  get<V>(key: string): Promise<CacheRead<V>>;
+  get<V>(key: string, options?: CacheReadOptions): Promise<CacheRead<V>>;
   /** {@link get} for many keys at once (one round trip, pipelined on Redis). */
   getMany<V>(keys: readonly string[]): Promise<CacheRead<V>[]>;
   /** Stores `entry` under `key`; `false` when `ifGeneration` no longer matches (nothing written). */

@@ -1,7 +1,14 @@
 import { InvalidArgumentError } from '@stratum/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { decodeValue, encodeValue } from '../serialization/codec.js';
-import type { CacheEntry, CacheRead, CacheStore, CacheStoreStats, CacheWriteOptions } from './cache-store.js';
+import type {
+  CacheEntry,
+  CacheRead,
+  CacheReadOptions,
+  CacheStore,
+  CacheStoreStats,
+  CacheWriteOptions,
+} from './cache-store.js';
 import { decodeRedisEntry, encodeRedisEntry } from './redis-entry.js';
 import { globToRegExp, RedisKeys, redisSlot } from './redis-keys.js';
 import {
@@ -140,10 +147,15 @@ export class RedisStore implements CacheStore {
    * const { entry, generation } = await store.get<Track>('track:1');
    * ```
    */
-  get<V>(key: string): Promise<CacheRead<V>> {
+  get<V>(key: string, options?: CacheReadOptions): Promise<CacheRead<V>> {
     return this.#track(async () => {
-      const [raw, generation] = await this.#client.mgetBuffer(this.keys.entry(key), this.keys.generation(key));
-      return (await this.#resolveReads<V>([{ raw: raw ?? null, generation: generation ?? null }]))[0]!;
+      // Both sent at once: one round trip for the entry, its generation and the prefetched tags.
+      const prefetch = options?.prefetchTags ?? [];
+      const [[raw, generation], known] = await Promise.all([
+        this.#client.mgetBuffer(this.keys.entry(key), this.keys.generation(key)),
+        prefetch.length > 0 ? this.#tagVersions(prefetch) : Promise.resolve({} as Record<string, number>),
+      ]);
+      return (await this.#resolveReads<V>([{ raw: raw ?? null, generation: generation ?? null }], known))[0]!;
     });
   }
 
@@ -338,7 +350,10 @@ export class RedisStore implements CacheStore {
   }
 
   /** Decodes raw entries, hides expired ones and those with outdated tags (one MGET for all tags). */
-  async #resolveReads<V>(replies: { raw: Buffer | null; generation: Buffer | null }[]): Promise<CacheRead<V>[]> {
+  async #resolveReads<V>(
+    replies: { raw: Buffer | null; generation: Buffer | null }[],
+    known: Readonly<Record<string, number>> = {},
+  ): Promise<CacheRead<V>[]> {
     const now = Date.now();
     const entries = replies.map(({ raw }) => {
       if (!raw) return undefined;
@@ -348,8 +363,8 @@ export class RedisStore implements CacheStore {
       return end !== Number.NEGATIVE_INFINITY && now > end ? undefined : entry;
     });
     const tags = new Set<string>();
-    for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) tags.add(tag);
-    const current = tags.size > 0 ? await this.#tagVersions([...tags]) : {};
+    for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) if (!(tag in known)) tags.add(tag);
+    const current = tags.size > 0 ? { ...known, ...(await this.#tagVersions([...tags])) } : known;
     return replies.map(({ generation }, i) => {
       let entry = entries[i];
       if (entry?.tags && Object.entries(entry.tags).some(([tag, version]) => version < (current[tag] ?? 0))) {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '@stratum/core';
 import type { Cluster, Redis } from 'ioredis';
-import type { CacheEntry, CacheRead, CacheStore, CacheStoreStats, CacheWriteOptions } from './cache-store.js';
+import type {
+  CacheEntry,
+  CacheRead,
+  CacheReadOptions,
+  CacheStore,
+  CacheStoreStats,
+  CacheWriteOptions,
+} from './cache-store.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
 import { type TieredL1Value, unwrapTieredL1Entry, wrapTieredL1Entry } from './tiered-l1-entry.js';
@@ -244,10 +251,10 @@ export class TieredStore implements CacheStore {
    * const { entry, generation } = await store.get<Track>('track:1');
    * ```
    */
-  async get<V>(key: string): Promise<CacheRead<V>> {
+  async get<V>(key: string, options?: CacheReadOptions): Promise<CacheRead<V>> {
     if (!this.#serving) {
       this.#l2Reads++;
-      return this.l2.get<V>(key);
+      return this.l2.get<V>(key, options);
     }
     const epoch = this.#epoch;
     const tagEvictions = this.#tagEvictions;
@@ -257,7 +264,7 @@ export class TieredStore implements CacheStore {
       return unwrapTieredL1Entry<V>(local.entry);
     }
     this.#l2Reads++;
-    const read = await this.l2.get<V>(key);
+    const read = await this.l2.get<V>(key, options);
     if (read.entry !== undefined) {
       await this.#fill(key, read.entry, read.generation, { l1Generation: local.generation, epoch, tagEvictions });
     }

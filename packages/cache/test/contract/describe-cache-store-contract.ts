@@ -364,6 +364,22 @@ export function describeCacheStoreContract(
         expect((await store().get(key('other'))).entry?.value).toBe('o');
       });
 
+      it('answers the same with prefetchTags (a hint): current tags serve, an invalidated one hides', async () => {
+        const tags = await store().tagVersions([key('epoch'), key('Track')]);
+        await store().set(key('hinted'), { value: 'v', tags });
+        const hint = { prefetchTags: [key('epoch')] };
+        expect((await store().get(key('hinted'), hint)).entry?.value).toBe('v');
+        expect((await store().get(key('missing'), hint)).entry).toBeUndefined();
+        await store().invalidateTags([key('epoch')]);
+        expect((await store().get(key('hinted'), hint)).entry).toBeUndefined();
+        await store().set(key('hinted2'), {
+          value: 'w',
+          tags: await store().tagVersions([key('epoch'), key('Track')]),
+        });
+        await store().invalidateTags([key('Track')]); // a tag not prefetched still hides it
+        expect((await store().get(key('hinted2'), hint)).entry).toBeUndefined();
+      });
+
       it('hides an entry loaded before its tag was invalidated, even if written after', async () => {
         const tags = await store().tagVersions([key('Track')]);
         await store().invalidateTags([key('Track')]);
