@@ -405,6 +405,9 @@ export class Cache {
 
   /** `fn()`, or a {@link CacheStoreTimeoutError} after `operationTimeoutMs` (a late outcome is dropped). */
   #timed<R>(operation: string, fn: () => Promise<R>): Promise<R> {
+    if (this.store.inProcess === true) {
+      return fn(); // nothing to wait for: an in-process store answers or throws, it cannot hang
+    }
     const ms = this.#operationTimeoutMs;
     return new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => reject(new CacheStoreTimeoutError(this.store.name, operation, ms)), ms);

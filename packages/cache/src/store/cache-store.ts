@@ -65,6 +65,11 @@ export interface CacheStoreStats {
 export interface CacheStore {
   readonly name: string;
   /**
+   * `true` for a store that answers from process memory (it cannot hang on a network): the cache
+   * then skips its per-operation timeout, a timer per call. Default: a remote store.
+   */
+  readonly inProcess?: boolean;
+  /**
    * The entry of `key` — if it is fresh or within `staleUntil`, and none of its tags was invalidated
    * after the versions it was written with — and the key's generation.
    */

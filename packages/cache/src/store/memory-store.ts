@@ -71,6 +71,8 @@ const ENTRY_OVERHEAD_BYTES = 96;
  * ```
  */
 export class MemoryStore implements CacheStore {
+  /** Answers from process memory: the cache needs no timeout around it. */
+  readonly inProcess = true;
   readonly name: string;
   readonly maxEntries: number;
   readonly maxBytes: number;
