@@ -33,6 +33,7 @@ function switchableStore() {
   const state = { down: false, hang: false, calls: 0 };
   const store = new Proxy(inner, {
     get(target, property, receiver) {
+      if (property === 'inProcess') return false; // it stands for a remote backend: the cache times it out
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || property === 'stats' || property === 'name') return value;
       return (...args: unknown[]) => {
