@@ -7,7 +7,7 @@ import {
 } from '@stratum/core';
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
-import { fromCacheable, toCacheableWithCount } from '../orm/entity-snapshot.js';
+import { fromCacheable, toCacheable } from '../orm/entity-snapshot.js';
 import { cacheOf } from '../orm/orm-caches.js';
 import { entityManagerOf, filterKeyOf, repositoryEntityOf, schemaHash } from '../orm/orm-context.js';
 import { compileKeyTemplate, hashOf, type KeyTemplate } from './key-template.js';
@@ -97,7 +97,7 @@ function cachedMethod(
     const load = async (): Promise<Envelope> => {
       const value = await method.apply(this, args);
       fresh = { value };
-      const cacheable = toCacheableWithCount(value);
+      const cacheable = toCacheable(value);
       return { s: schema, v: cacheable.value, n: cacheable.entities };
     };
     const wrapOptions = {

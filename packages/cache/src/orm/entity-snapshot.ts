@@ -11,38 +11,21 @@ interface EntitySnapshot {
 /**
  * What a decorated method's result becomes in the cache: entities (also inside arrays, plain
  * objects, Maps and Sets) are replaced by snapshots of their data, so the cache never holds a
- * managed instance. Everything else is kept as is.
+ * managed instance; everything else is kept (cycles and shared references too). Also says how many
+ * entities it held: a hit of a value without entities needs no {@link fromCacheable} walk.
  *
  * @example
  * ```ts
- * const cached = toCacheable(await em.find(Track, { album: 1 })); // [{ $stratumEntity: 'Track', data: {...} }, ...]
+ * const { value, entities } = toCacheable(await em.find(Track, { album: 1 })); // [{ $stratumEntity: 'Track', data }, ...], 10
  * ```
  */
-export function toCacheable(value: unknown): unknown {
-  return snapshot(value, { entities: 0 });
-}
-
-/**
- * {@link toCacheable}, and whether the value held any entity (a hit of a value without entities
- * needs no {@link fromCacheable} walk).
- */
-export function toCacheableWithCount(value: unknown): { value: unknown; entities: number } {
-  const counter = { entities: 0 };
-  return { value: snapshot(value, counter), entities: counter.entities };
-}
-
-function snapshot(value: unknown, counter: { entities: number }): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (isEntity(value)) {
-    counter.entities++;
-    return { [ENTITY]: (value as object).constructor.name, data: wrap(value as object).toObject() } as EntitySnapshot;
-  }
-  if (Array.isArray(value)) return value.map((item) => snapshot(item, counter));
-  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, snapshot(v, counter)]));
-  if (value instanceof Set) return new Set([...value].map((item) => snapshot(item, counter)));
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, snapshot(v, counter)]));
+export function toCacheable(value: unknown): { value: unknown; entities: number } {
+  const walk = new Walk((item) => {
+    if (!isEntity(item)) return undefined;
+    walk.entities++;
+    return { [ENTITY]: (item as object).constructor.name, data: wrap(item as object).toObject() } as EntitySnapshot;
+  });
+  return { value: walk.visit(value), entities: walk.entities };
 }
 
 /**
@@ -52,16 +35,53 @@ function snapshot(value: unknown, counter: { entities: number }): unknown {
  * Without an EntityManager (a service method), snapshots stay plain data.
  */
 export function fromCacheable(value: unknown, em: EntityManager | undefined): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (isSnapshot(value)) {
-    return em ? em.merge(value[ENTITY] as never, value.data as never) : value.data;
+  return new Walk((item) => {
+    if (!isSnapshot(item)) return undefined;
+    return em ? em.merge(item[ENTITY] as never, item.data as never) : item.data;
+  }).visit(value);
+}
+
+/** A structure-preserving walk (arrays, plain objects, Maps, Sets; cycles and shared references kept) with one replacement rule. */
+class Walk {
+  entities = 0;
+  readonly #seen = new Map<object, unknown>();
+
+  constructor(readonly replace: (value: object) => unknown) {}
+
+  visit(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    const known = this.#seen.get(value);
+    if (known !== undefined) return known;
+    const replaced = this.replace(value);
+    if (replaced !== undefined) {
+      this.#seen.set(value, replaced);
+      return replaced;
+    }
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      this.#seen.set(value, out);
+      for (const item of value) out.push(this.visit(item));
+      return out;
+    }
+    if (value instanceof Map) {
+      const out = new Map();
+      this.#seen.set(value, out);
+      for (const [k, v] of value) out.set(k, this.visit(v));
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = new Set();
+      this.#seen.set(value, out);
+      for (const item of value) out.add(this.visit(item));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value; // Date, Buffer, RegExp...: kept as they are
+    const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
+    this.#seen.set(value, out);
+    for (const key of Object.keys(value)) out[key] = this.visit((value as Record<string, unknown>)[key]);
+    return out;
   }
-  if (Array.isArray(value)) return value.map((item) => fromCacheable(item, em));
-  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, fromCacheable(v, em)]));
-  if (value instanceof Set) return new Set([...value].map((item) => fromCacheable(item, em)));
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromCacheable(v, em)]));
 }
 
 /** Whether `value` is a MikroORM entity (a boolean, not a type guard: the caller keeps its type). */
