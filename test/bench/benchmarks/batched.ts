@@ -1,6 +1,6 @@
 // What @Batched buys: 100 concurrent single-key calls as ONE query, against the same 100 calls made
 // unbatched (the batch method with one key each: the same query shape), on SQLite and PostgreSQL, for
-// two workloads: by primary key (TrackRepository.findById → findByIds, one row per key: the issue's
+// two workloads: by primary key (TrackRepository.findById → findManyByIds, one row per key: the issue's
 // `findByIsrc` shape) and by composer (findByComposer → findManyByComposer, 100 composers spread over
 // the 853 of Chinook, 268 tracks in all). Throughput is calls per second; each round of 100 calls runs on a fresh EntityManager
 // fork (a new request: a new repository, an empty identity map). The run verifies, through the
@@ -81,7 +81,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         };
         const byIdUnbatched = () => {
           const repository = orm.em.fork().getRepository(Track);
-          return Promise.all(ids.map(async (id) => (await repository.findByIds([id]))[0] ?? null));
+          return Promise.all(ids.map(async (id) => (await repository.findManyByIds([id]))[0] ?? null));
         };
         // The floor: the same 100 rows in one hand-written query, no decorator, no per-call promises.
         const oneQuery = async () => {
@@ -117,7 +117,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
               db,
               label: 'batched',
               rows: calls,
-              note: `@Batched findById → findByIds: ${CALLS} concurrent calls → 1 query`,
+              note: `@Batched findById → findManyByIds (matched by id): ${CALLS} concurrent calls → 1 query`,
               run: repeatById(byIdBatched),
               verify: verifyById('batched', byIdBatched, 1),
             },
@@ -125,7 +125,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
               db,
               label: 'unbatched',
               rows: calls,
-              note: `findByIds([id]) per call: ${CALLS} concurrent calls → ${CALLS} queries`,
+              note: `findManyByIds([id]) per call: ${CALLS} concurrent calls → ${CALLS} queries`,
               run: repeatById(byIdUnbatched),
               verify: verifyById('unbatched', byIdUnbatched, CALLS),
             },
