@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { BaseRepository, InvalidArgumentError } from '@stratum/core';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Track } from '../../../examples/chinook/src/entities/index.js';
+import { TrackRepository } from '../../../examples/chinook/src/repositories/track-repository.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import {
@@ -52,7 +53,8 @@ class CachedTracks extends BaseRepository<Track> {
 
 describeEachDriver('@Cached and @InvalidatesCache on a repository', (ctx) => {
   const chinook = useChinook(ctx);
-  beforeAll(() => enableCache(chinook.orm, { cache, invalidateOnWrite: [Track] }));
+  // By repository class: the entity it serves (Track) invalidates on write.
+  beforeAll(() => enableCache(chinook.orm, { cache, invalidateOnWrite: [TrackRepository] }));
   beforeEach(() => store.clear());
 
   it('answers the second call from the cache: no query, a managed entity of the caller’s EntityManager', async () => {

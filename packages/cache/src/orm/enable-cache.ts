@@ -1,9 +1,11 @@
 import {
   type EntityManager,
   type EntityName,
+  EntityRepository,
   type EventSubscriber,
   type FlushEventArgs,
   helper,
+  type MetadataStorage,
   type MikroORM,
 } from '@mikro-orm/core';
 import { onBulkWrite } from '@stratum/core';
@@ -22,9 +24,12 @@ export interface EnableCacheOptions {
   cache?: Cache;
   /**
    * Entities whose writes invalidate their tags automatically: `Track:42` (the row) and `Track` (the
-   * entity). `true`: every entity. Default: none (opt in per entity).
+   * entity) — named by entity (`Track`, `'Track'`) or by repository class (`TrackRepository`: its
+   * entity). `true`: every entity. Default: none (opt in per entity or repository).
    */
-  invalidateOnWrite?: true | readonly EntityName<object>[];
+  invalidateOnWrite?:
+    | true
+    | readonly (EntityName<object> | (abstract new (...args: never[]) => EntityRepository<any>))[];
 }
 
 /**
@@ -57,10 +62,7 @@ export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): vo
   if (opted === undefined) return;
   const cache = () => ormCache;
   const metadata = orm.em.getMetadata();
-  const names =
-    opted === true
-      ? undefined
-      : new Set(opted.map((entity) => metadata.find(entity as never)?.className ?? String(entity)));
+  const names = opted === true ? undefined : new Set(opted.map((item) => entityOf(metadata, item)));
   const wanted = (className: string) => names === undefined || names.has(className);
   const invalidate = (em: EntityManager, tags: string[]) =>
     tags.length === 0 ? Promise.resolve() : runAfterCommit(em, () => cache().invalidate({ tags }));
@@ -119,4 +121,13 @@ export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): vo
 function databaseName(orm: MikroORM): string {
   const name = String(orm.config.get('dbName') ?? 'db');
   return (name.split(/[\\/]/).pop() || 'db').replace(/[^\w.-]/g, '_');
+}
+
+/** The entity class name an `invalidateOnWrite` item names: an entity, its name, or its repository class. */
+function entityOf(metadata: MetadataStorage, item: unknown): string {
+  if (typeof item === 'function' && item.prototype instanceof EntityRepository) {
+    const meta = [...metadata].find((m) => (m.repository as (() => unknown) | undefined)?.() === item);
+    if (meta) return meta.className;
+  }
+  return metadata.find(item as never)?.className ?? String(item);
 }
