@@ -3,7 +3,7 @@ import { CacheEpoch, EPOCH_TAG_PREFIX } from './cache-epoch.js';
 import { CacheStats, type CacheStatsSnapshot } from './cache-stats.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { CacheKeyError } from './errors/cache-key-error.js';
-import type { CacheEntry, CacheStore } from './store/cache-store.js';
+import type { CacheEntry, CacheRead, CacheStore } from './store/cache-store.js';
 
 /** Options of {@link Cache}. */
 export interface CacheOptions {
@@ -17,8 +17,9 @@ export interface CacheOptions {
   breaker?: Omit<CircuitBreakerOptions, 'onRecover'>;
   /**
    * Told about every store failure (the call itself falls through to the source). `operation` is the
-   * store method (`get`, `set`, `tagVersions`, `invalidate`, `invalidatePattern`, `invalidateTags`) or
-   * `epoch` (the bump owed after a lost invalidation). An exception it throws is ignored. @default no-op
+   * store method (`get`, `set`, `tagVersions`, `invalidate`, `invalidatePattern`, `invalidateTags`,
+   * `lock`, `unlock`), `epoch` (the bump owed after a lost invalidation) or `refresh` (a background
+   * stale-while-revalidate load that threw). An exception it throws is ignored. @default no-op
    */
   onError?: (error: unknown, operation: string) => void;
   /**
@@ -27,6 +28,24 @@ export interface CacheOptions {
    * dead Redis from blocking callers while ioredis queues commands and reconnects. @default 200
    */
   operationTimeoutMs?: number;
+  /**
+   * Stampedes across processes, on a store with {@link CacheStore.lock} (Redis, two-tier): how long
+   * the lock a process takes to load a missing key lasts, in ms. Past it another process may take
+   * over (so a load slower than this can run twice: at most `ceil(load time / lockTtlMs)` loads) — and a
+   * holder that died blocks nobody for longer. Make it longer than your slowest load. @default 5000
+   */
+  lockTtlMs?: number;
+  /**
+   * Stampedes across processes: how long a call whose key another process is loading waits for that
+   * value (polling the store every 10–25 ms) before it loads from the source itself, in ms. The call
+   * never fails for it. @default 2000
+   *
+   * @example
+   * ```ts
+   * new Cache({ store, namespace: 'app', lockTtlMs: 10_000, lockWaitMs: 3_000 }); // loads up to ~8 s
+   * ```
+   */
+  lockWaitMs?: number;
 }
 
 /**
@@ -78,6 +97,12 @@ export interface Invalidation {
  * key in this process run the source once; a call never shares a load that began reading the source
  * before the call did — it waits for it and reads again), stale-while-revalidate, versioned tags, and no stale
  * write-back (a value loaded before an invalidation is never stored after it).
+ *
+ * **Stampedes across processes.** On a store with a lock ({@link CacheStore.lock}: Redis, two-tier),
+ * a miss takes the key's lock (`lockTtlMs`) before loading, so concurrent misses in many processes
+ * run the source about once: the others wait for the value to appear in the store (up to
+ * `lockWaitMs`, then they load themselves), and a stale-while-revalidate refresh runs in one process
+ * while every process serves the stale value. See "Stampedes across processes" in the source.
  *
  * **A failing store never fails a call.** Every store operation is bounded by `operationTimeoutMs`
  * (default 200 ms); a failure or timeout turns the read into a miss that falls through to the
@@ -147,6 +172,46 @@ export interface Invalidation {
 // before the reset can match the new counters). Closing it needs the store to detect a reset (e.g.
 // an incarnation id checked by the write script): that belongs to the store, not this layer.
 //
+// ── Stampedes across processes ───────────────────────────────────────────────────────────────────
+//
+// On a miss, after the in-process single-flight (one flight per key per process), the flight tries
+// the store's lock (`lock:<key>`, SET NX PX `lockTtlMs`):
+// - taken: it reads the store once more (a process may have written the value between our read and
+//   our lock), else loads, writes (conditional on the generation of that last read, as always) and
+//   unlocks (compare-and-delete by token). The unlock is awaited before the flight ends, so the next
+//   flight of this process never finds its own lock.
+// - held by another process: it polls the store (10 ms, backing off to 25 ms) and tries the lock
+//   again each round. An entry that appears is returned (counted as a hit: the source was not called);
+//   a lock that was released without a value (the holder's load threw, its write was refused, or the
+//   condition refused it) or expired (the holder died or is slower than `lockTtlMs`) is taken by one
+//   waiter, which loads. After `lockWaitMs` without either, the waiter loads anyway: callers never
+//   fail and never hang for the lock.
+// - the lock call failed (error, timeout, open circuit): it loads, as without a lock. A store that
+//   failed the first read is not locked at all. Every lock, unlock and poll goes through #try (epoch,
+//   timeout, breaker), like any store call.
+// A stale entry is served before any of this (it is never "missing"); its background refresh also
+// takes the lock — and is skipped if another process holds it (that process is refreshing), or if
+// the store, read again under the lock, already holds a fresh value.
+//
+// Bound. The lock is a lease: a load slower than `lockTtlMs` lets a second process take over, and
+// so on, until the first value lands in the store (waiters read before they lock): at most
+// ceil(load / lockTtlMs) loads per stampede, plus one per waiter whose `lockWaitMs` ran out first.
+//
+// Why a waiter may return what it polls, without checking generations. A poll is an ordinary store
+// read that began after the call did, and the store serves an entry only if its write was
+// conditional on the generation its loader read BEFORE reading the source, and no invalidation (key,
+// tag or epoch) came after that read: an invalidation that returned before the call had bumped the
+// generation (or version) before the entry's loader read it — otherwise that write was refused, or
+// the entry was deleted or hidden. So the polled value was read from the source after every write
+// whose invalidation returned before the call: the same argument as for any hit. Requiring the
+// generation not to move since the waiter's first read would only refuse values loaded after an
+// invalidation during the wait — newer, not older — and cost a load. The one trap is in-process:
+// callers of this process join the flight (single-flight) while it waits, and a poll that was sent
+// before a caller's invalidation returned may answer after that caller joined. So each poll (and the
+// read under the lock) counts as the flight "starting to read the source" (`loaderStartedAt`), and a
+// caller that began after it waits for the flight and reads again instead of joining — the rule the
+// loader itself follows.
+//
 // ioredis. By default ioredis queues commands while disconnected (offline queue) and retries each up
 // to 20 times: without a bound a call would hang for the whole reconnect. `operationTimeoutMs` bounds
 // every call whatever the client options; a command that timed out may still run after reconnect
@@ -160,6 +225,8 @@ export class Cache {
   readonly #breaker: CircuitBreaker;
   readonly #onError: (error: unknown, operation: string) => void;
   readonly #operationTimeoutMs: number;
+  readonly #lockTtlMs: number;
+  readonly #lockWaitMs: number;
   readonly #epoch: CacheEpoch;
   /** Every entry carries the epoch tag: the store may fetch its version with the entry (one round trip). */
   readonly #readOptions: { readonly prefetchTags: readonly string[] };
@@ -177,6 +244,8 @@ export class Cache {
     this.namespace = options.namespace;
     this.#defaultTtlMs = positive('defaultTtlMs', options.defaultTtlMs ?? 60_000);
     this.#operationTimeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs ?? 200);
+    this.#lockTtlMs = positive('lockTtlMs', options.lockTtlMs ?? 5000);
+    this.#lockWaitMs = positive('lockWaitMs', options.lockWaitMs ?? 2000);
     this.#breaker = new CircuitBreaker(options.breaker);
     if (options.onError !== undefined && typeof options.onError !== 'function') {
       throw new InvalidArgumentError('onError', 'a function', options.onError);
@@ -188,8 +257,14 @@ export class Cache {
 
   /**
    * The cached value of `key`, else `loader()`'s (stored for `ttlMs`). Concurrent misses of one key
-   * share one `loader()` call; an expired entry within `staleWhileRevalidateMs` is served while one
-   * refresh runs in the background.
+   * share one `loader()` call — across processes too, on a store with a lock (see `lockTtlMs`,
+   * `lockWaitMs`); an expired entry within `staleWhileRevalidateMs` is served while one refresh runs
+   * in the background.
+   *
+   * @example
+   * ```ts
+   * const track = await cache.wrap('track:42', () => loadTrack(42), { ttlMs: 30_000, staleWhileRevalidateMs: 5_000 });
+   * ```
    */
   async wrap<V>(key: string, loader: () => Promise<V> | V, options: WrapOptions<V> = {}): Promise<V> {
     const full = this.#key(key);
@@ -198,19 +273,10 @@ export class Cache {
     const calledAt = ++this.#clock;
     for (;;) {
       const read = await this.#try(key, 'get', () => this.store.get<V>(full, this.#readOptions));
-      const now = Date.now();
-      if (read?.entry !== undefined) {
-        const { entry } = read;
-        if (entry.expiresAt === undefined || entry.expiresAt > now) {
-          this.#stats.count(key, 'hits');
-          return entry.value;
-        }
-        if (entry.staleUntil !== undefined && entry.staleUntil > now) {
-          this.#stats.count(key, 'staleServed');
-          this.#stats.count(key, 'hits');
-          this.#refresh(key, full, loader, options, ttlMs, read.generation, entry.tags);
-          return entry.value;
-        }
+      const served = this.#serve(key, full, read, loader, options, ttlMs);
+      if (served !== undefined) {
+        this.#stats.count(key, 'hits');
+        return served.value;
       }
       // Single-flight, without serving the past: a load whose source read began before this call may
       // predate a write (and its invalidation) that returned before this call — joining it could
@@ -220,11 +286,11 @@ export class Cache {
         await running.promise.then(noop, noop);
         continue;
       }
-      this.#stats.count(key, 'misses');
-      if (running) return running.promise as Promise<V>;
-      return this.#fly(full, (started) =>
-        this.#load(key, full, loader, options, ttlMs, read?.generation, undefined, started),
-      );
+      const flight =
+        running ?? this.#fly(full, (started) => this.#miss(key, full, loader, options, ttlMs, read, started));
+      const outcome = (await flight.promise) as Outcome<V>;
+      this.#stats.count(key, outcome.fromStore ? 'hits' : 'misses');
+      return outcome.value;
     }
   }
 
@@ -338,6 +404,101 @@ export class Cache {
     return value;
   }
 
+  /**
+   * The value `read` lets this call serve, if any: a fresh entry, or a stale one within its
+   * `staleUntil` (then one refresh starts in the background). Hits are counted by the caller.
+   */
+  #serve<V>(
+    key: string,
+    full: string,
+    read: CacheRead<V> | undefined,
+    loader: () => Promise<V> | V,
+    options: WrapOptions<V>,
+    ttlMs: number,
+  ): { value: V } | undefined {
+    const entry = read?.entry;
+    if (read === undefined || entry === undefined) return undefined;
+    const now = Date.now();
+    if (entry.expiresAt === undefined || entry.expiresAt > now) return { value: entry.value };
+    if (entry.staleUntil !== undefined && entry.staleUntil > now) {
+      this.#stats.count(key, 'staleServed');
+      this.#refresh(key, full, loader, options, ttlMs, read.generation, entry.tags);
+      return { value: entry.value };
+    }
+    return undefined;
+  }
+
+  /**
+   * The flight of a miss (see "Stampedes across processes" above): without a store lock, a load;
+   * with one, a load under the lock, or the value another process loaded, or — after `lockWaitMs`, or
+   * when the store fails — a load anyway. `read` is the caller's read that missed (`undefined`: the
+   * store failed); `started` stamps each read that may produce the flight's value.
+   */
+  async #miss<V>(
+    key: string,
+    full: string,
+    loader: () => Promise<V> | V,
+    options: WrapOptions<V>,
+    ttlMs: number,
+    read: CacheRead<V> | undefined,
+    started: () => void,
+  ): Promise<Outcome<V>> {
+    const load = async (generation: number | undefined): Promise<Outcome<V>> => ({
+      value: await this.#load(key, full, loader, options, ttlMs, generation, undefined, started),
+      fromStore: false,
+    });
+    const store = this.store;
+    if (read === undefined || typeof store.lock !== 'function' || typeof store.unlock !== 'function') {
+      return load(read?.generation);
+    }
+    let generation = read.generation;
+    const deadline = Date.now() + this.#lockWaitMs;
+    for (let round = 0; ; round++) {
+      const token = await this.#lock(key, full);
+      if (token === null) break; // the lock call failed: load without it
+      if (token !== undefined) {
+        return this.#underLock(key, full, token, async () => {
+          started();
+          const again = await this.#try(key, 'get', () => store.get<V>(full, this.#readOptions));
+          const entry = again?.entry;
+          if (entry !== undefined && (entry.expiresAt === undefined || entry.expiresAt > Date.now())) {
+            return { value: entry.value, fromStore: true }; // written between our read and our lock
+          }
+          return load(again?.generation ?? generation);
+        });
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break; // waited long enough: load, never fail
+      await sleep(Math.min(left, pollDelayMs(round)));
+      started();
+      const polled = await this.#try(key, 'get', () => store.get<V>(full, this.#readOptions));
+      if (polled === undefined) break; // the store failed: load
+      const served = this.#serve(key, full, polled, loader, options, ttlMs);
+      if (served !== undefined) return { value: served.value, fromStore: true };
+      generation = polled.generation;
+    }
+    return load(generation);
+  }
+
+  /**
+   * Takes the store lock of `full`: its token, `undefined` if another process holds it, `null` if
+   * the lock call failed (reported like any store failure).
+   */
+  async #lock(key: string, full: string): Promise<string | undefined | null> {
+    const store = this.store;
+    const taken = await this.#try(key, 'lock', async () => ({ token: await store.lock?.(full, this.#lockTtlMs) }));
+    return taken === undefined ? null : taken.token;
+  }
+
+  /** Runs `fn` holding the lock `token` of `full`, and releases it (awaited) however `fn` ends. */
+  async #underLock<R>(key: string, full: string, token: string, fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } finally {
+      await this.#try(key, 'unlock', async () => this.store.unlock?.(full, token));
+    }
+  }
+
   #refresh<V>(
     key: string,
     full: string,
@@ -349,22 +510,52 @@ export class Cache {
   ): void {
     if (this.#refreshing.has(full)) return;
     this.#refreshing.add(full);
-    void this.#load(key, full, loader, options, ttlMs, generation, known)
+    void this.#refreshOnce(key, full, loader, options, ttlMs, generation, known)
       .catch((error: unknown) => this.#onError(error, 'refresh'))
       .finally(() => this.#refreshing.delete(full));
   }
 
+  /**
+   * One stale-while-revalidate refresh: under the store lock if there is one (skipped while another
+   * process holds it, or if the store already has a fresh value), else — no lock, or the lock call
+   * failed — as before, a plain load.
+   */
+  async #refreshOnce<V>(
+    key: string,
+    full: string,
+    loader: () => Promise<V> | V,
+    options: WrapOptions<V>,
+    ttlMs: number,
+    generation: number,
+    known: Readonly<Record<string, number>> | undefined,
+  ): Promise<void> {
+    const store = this.store;
+    const token =
+      typeof store.lock === 'function' && typeof store.unlock === 'function' ? await this.#lock(key, full) : null;
+    if (token === undefined) return; // another process is refreshing it
+    if (token === null) {
+      await this.#load(key, full, loader, options, ttlMs, generation, known);
+      return;
+    }
+    await this.#underLock(key, full, token, async () => {
+      const again = await this.#try(key, 'get', () => store.get<V>(full, this.#readOptions));
+      const entry = again?.entry;
+      if (entry !== undefined && (entry.expiresAt === undefined || entry.expiresAt > Date.now())) return;
+      if (again === undefined) await this.#load(key, full, loader, options, ttlMs, generation, known);
+      else await this.#load(key, full, loader, options, ttlMs, again.generation, entry?.tags);
+    });
+  }
+
   /** Starts the one load of `full` that later misses may join (see {@link wrap}). */
-  #fly<V>(full: string, load: (loaderStarting: () => void) => Promise<V>): Promise<V> {
-    const flight: Flight = { promise: Promise.resolve(), loaderStartedAt: undefined };
+  #fly<V>(full: string, load: (loaderStarting: () => void) => Promise<Outcome<V>>): Flight {
+    const flight: Flight = { promise: UNSET, loaderStartedAt: undefined };
     this.#inflight.set(full, flight);
-    const promise = load(() => {
+    flight.promise = load(() => {
       flight.loaderStartedAt = ++this.#clock;
     }).finally(() => {
       if (this.#inflight.get(full) === flight) this.#inflight.delete(full);
     });
-    flight.promise = promise;
-    return promise;
+    return flight;
   }
 
   /**
@@ -454,13 +645,32 @@ export class Cache {
   }
 }
 
-/** One running load of a key: its result, and when (on {@link Cache}'s clock) it began reading the source. */
+/**
+ * One running load of a key: its outcome, and when (on {@link Cache}'s clock) it last began a read
+ * that may produce its value (the loader's start, or a read of the store while it waits for a lock).
+ */
 interface Flight {
-  promise: Promise<unknown>;
+  promise: Promise<Outcome<unknown>>;
   loaderStartedAt: number | undefined;
 }
 
+/** What a flight gives its callers: the value, and whether it came from the store (another process loaded it). */
+interface Outcome<V> {
+  readonly value: V;
+  readonly fromStore: boolean;
+}
+
 const noop = (): void => {};
+
+/** A flight's promise until its load has started (synchronously after). */
+const UNSET: Promise<Outcome<unknown>> = Promise.resolve({ value: undefined, fromStore: false });
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a waiter sleeps before its `round`-th poll: 10 ms, backing off to 25 ms, ±20 % (waiters spread out). */
+function pollDelayMs(round: number): number {
+  return Math.min(25, 10 * 1.5 ** round) * (0.8 + 0.4 * Math.random());
+}
 
 /** Store operations that invalidate: when one does not succeed, the invalidation is lost. */
 const INVALIDATIONS = new Set(['invalidate', 'invalidatePattern', 'invalidateTags']);

@@ -98,4 +98,28 @@ export interface CacheStore {
   stats(): CacheStoreStats;
   /** Releases connections and timers (a store given an external client leaves it open). */
   close(): Promise<void>;
+  /**
+   * OPTIONAL — stampede protection across processes. Takes the lock of `key` for `ttlMs` if nobody
+   * holds it (Redis: `SET NX PX` on a key in the entry's slot) and returns its token, else
+   * `undefined`. The lock is advisory and separate from the entry: `get`, `set`, `invalidate` and
+   * `clear` neither take nor release it; it is released by {@link unlock} with its token, or expires
+   * after `ttlMs` (a holder that died never blocks the others for longer). A store without it works
+   * as before: the cache then protects against stampedes in one process only.
+   *
+   * @example
+   * ```ts
+   * const token = await store.lock?.('app:track:42', 5_000);
+   * if (token !== undefined) {
+   *   try { await store.set('app:track:42', { value: await loadTrack(42) }); }
+   *   finally { await store.unlock?.('app:track:42', token); }
+   * }
+   * ```
+   */
+  lock?(key: string, ttlMs: number): Promise<string | undefined>;
+  /**
+   * OPTIONAL (with {@link lock}). Releases the lock of `key` if `token` still holds it; does nothing
+   * otherwise (the lock expired and someone else took it, or it was never held) — atomically (Redis:
+   * a Lua compare-and-delete), so a slow holder can never release its successor's lock.
+   */
+  unlock?(key: string, token: string): Promise<void>;
 }

@@ -60,6 +60,9 @@ const ENTRY_OVERHEAD_BYTES = 96;
  * an entry whose tag version was dropped read as a miss. `invalidatePattern` and `clear` raise the
  * floor too, since they cannot name the keys that have no entry but may be loading.
  *
+ * **No stampede lock** (the optional {@link CacheStore.lock}): nothing in one process's memory is
+ * shared with another process, and within the process the cache's single-flight already runs one load.
+ *
  * @example
  * ```ts
  * import { MemoryStore } from '@stratum/cache';

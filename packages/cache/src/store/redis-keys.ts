@@ -8,6 +8,7 @@ import { crc32 } from 'node:zlib';
  * | --------------------- | ---------------------------------- | ------------------------------ |
  * | entry of `key`        | `<ns>:{<h>}:e:<key>`               | `<h>` = crc32(key), 8 hex chars |
  * | generation of `key`   | `<ns>:{<h>}:g:<key>`               | the same `<h>`: same slot       |
+ * | stampede lock of `key`| `<ns>:{<h>}:l:<key>`               | the same `<h>`: same slot       |
  * | version of `tag`      | `<ns>:{<ns>}:t:<tag>`              | `<ns>`: all tags in one slot    |
  *
  * An entry and its generation share a slot (one MGET, one Lua script reads and writes both); the
@@ -21,6 +22,7 @@ import { crc32 } from 'node:zlib';
  * const keys = new RedisKeys('app');
  * keys.entry('users:42'); // 'app:{1f0a9c3e}:e:users:42'
  * keys.generation('users:42'); // 'app:{1f0a9c3e}:g:users:42'
+ * keys.lock('users:42'); // 'app:{1f0a9c3e}:l:users:42'
  * keys.tag('users'); // 'app:{app}:t:users'
  * ```
  */
@@ -41,6 +43,14 @@ export class RedisKeys {
   /** The Redis key of the generation of `key` (same slot as its entry). */
   generation(key: string): string {
     return `${this.#entryPrefix}${slotTag(key)}}:g:${key}`;
+  }
+
+  /**
+   * The Redis key of the stampede lock of `key` (same slot as its entry, never matched by
+   * {@link entryPattern}: SCANs for entries do not see locks).
+   */
+  lock(key: string): string {
+    return `${this.#entryPrefix}${slotTag(key)}}:l:${key}`;
   }
 
   /** The Redis key of the version of `tag` (one slot for all tags of the namespace). */

@@ -31,10 +31,24 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return existed
 `;
 
+/**
+ * Release of a stampede lock, atomically: deletes it only if it still holds the caller's token (a
+ * holder whose lock expired and was taken by another must not release the other's). KEYS: lock.
+ * ARGV: token. Returns 1 if released, else 0.
+ */
+export const UNLOCK_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
 /** The name under which {@link defineRedisScripts} registers {@link SET_IF_GENERATION_LUA}. */
 export const SET_IF_GENERATION_COMMAND = 'stratumCacheSetIfGeneration';
 /** The name under which {@link defineRedisScripts} registers {@link INVALIDATE_LUA}. */
 export const INVALIDATE_COMMAND = 'stratumCacheInvalidate';
+/** The name under which {@link defineRedisScripts} registers {@link UNLOCK_LUA}. */
+export const UNLOCK_COMMAND = 'stratumCacheUnlock';
 
 /** The commands {@link defineRedisScripts} adds to a client (and to its pipelines). */
 export interface RedisScriptCommands {
@@ -46,6 +60,7 @@ export interface RedisScriptCommands {
     px: string,
   ): Promise<number>;
   [INVALIDATE_COMMAND](entryKey: string, generationKey: string, generationTtlMs: string): Promise<number>;
+  [UNLOCK_COMMAND](lockKey: string, token: string): Promise<number>;
 }
 
 /**
@@ -66,6 +81,9 @@ export function defineRedisScripts<C extends Redis | Cluster>(client: C): C & Re
   }
   if (typeof scripted[INVALIDATE_COMMAND] !== 'function') {
     client.defineCommand(INVALIDATE_COMMAND, { numberOfKeys: 2, lua: INVALIDATE_LUA });
+  }
+  if (typeof scripted[UNLOCK_COMMAND] !== 'function') {
+    client.defineCommand(UNLOCK_COMMAND, { numberOfKeys: 1, lua: UNLOCK_LUA });
   }
   return client as C & RedisScriptCommands;
 }

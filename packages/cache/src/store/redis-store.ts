@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '@stratum/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { decodeValue, encodeValue } from '../serialization/codec.js';
@@ -16,6 +17,7 @@ import {
   INVALIDATE_COMMAND,
   type RedisScriptCommands,
   SET_IF_GENERATION_COMMAND,
+  UNLOCK_COMMAND,
 } from './redis-scripts.js';
 
 /** Options of {@link RedisStore}. */
@@ -65,8 +67,8 @@ type PreparedWrite = { key: string; value: Buffer; px: number | undefined; ifGen
  * value each (the codec's bytes of the value plus expiry and tag versions), with a PX TTL so Redis
  * drops them; invalidation is by generation per key (Lua compare-and-set) and version per tag.
  *
- * Key layout (see {@link RedisKeys}): an entry `<ns>:{<h>}:e:<key>` and its generation
- * `<ns>:{<h>}:g:<key>` share a hash tag, the tag versions `<ns>:{<ns>}:t:<tag>` share the namespace's;
+ * Key layout (see {@link RedisKeys}): an entry `<ns>:{<h>}:e:<key>`, its generation
+ * `<ns>:{<h>}:g:<key>` and its stampede lock `<ns>:{<h>}:l:<key>` share a hash tag, the tag versions `<ns>:{<ns>}:t:<tag>` share the namespace's;
  * so a Cluster never answers CROSSSLOT. On a Cluster, batches are pipelined per master (keys grouped by
  * the node serving their slot) and SCANs run on every master.
  *
@@ -310,6 +312,47 @@ export class RedisStore implements CacheStore {
       await this.#scanEntries(this.keys.entryPattern('*', this.#keyPrefix), async (keys) => {
         await this.#invalidate(keys);
       });
+    });
+  }
+
+  /**
+   * Takes the stampede lock of `key` for `ttlMs` (`SET <lock> <token> NX PX ttlMs`, the lock key in
+   * the entry's slot — see {@link RedisKeys.lock}) and returns its random token; `undefined` when
+   * another holder has it. It expires by itself, so a holder that dies blocks nobody for longer.
+   *
+   * @example
+   * ```ts
+   * const token = await store.lock('track:1', 5_000);
+   * if (token !== undefined) {
+   *   try { await store.set('track:1', { value: await loadTrack(1) }, { ttlMs: 60_000 }); }
+   *   finally { await store.unlock('track:1', token); }
+   * }
+   * ```
+   */
+  lock(key: string, ttlMs: number): Promise<string | undefined> {
+    return this.#track(async () => {
+      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+        throw new InvalidArgumentError('ttlMs', 'a positive number of ms', ttlMs);
+      }
+      const token = randomUUID();
+      const reply = await this.#client.set(this.keys.lock(key), token, 'PX', Math.ceil(ttlMs), 'NX');
+      return reply === 'OK' ? token : undefined;
+    });
+  }
+
+  /**
+   * Releases the stampede lock of `key` if `token` still holds it (one Lua compare-and-delete);
+   * otherwise — it expired and another holder took it — leaves it alone.
+   *
+   * @example
+   * ```ts
+   * await store.unlock('track:1', token);
+   * ```
+   */
+  unlock(key: string, token: string): Promise<void> {
+    return this.#track(async () => {
+      if (typeof token !== 'string') throw new InvalidArgumentError('token', 'a token returned by lock', token);
+      await this.#client[UNLOCK_COMMAND](this.keys.lock(key), token);
     });
   }
 

@@ -400,6 +400,31 @@ export class TieredStore implements CacheStore {
   }
 
   /**
+   * The stampede lock of `key`, taken in L2 (Redis): a lock must be shared by every process, which
+   * L1 is not.
+   *
+   * @example
+   * ```ts
+   * const token = await store.lock('track:1', 5_000); // undefined: another process holds it
+   * ```
+   */
+  lock(key: string, ttlMs: number): Promise<string | undefined> {
+    return this.l2.lock(key, ttlMs);
+  }
+
+  /**
+   * Releases the stampede lock of `key` in L2 if `token` still holds it.
+   *
+   * @example
+   * ```ts
+   * await store.unlock('track:1', token);
+   * ```
+   */
+  unlock(key: string, token: string): Promise<void> {
+    return this.l2.unlock(key, token);
+  }
+
+  /**
    * Clears the L2 namespace, this L1, and every other L1 (PUBLISH).
    *
    * @example

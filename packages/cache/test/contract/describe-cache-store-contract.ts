@@ -31,7 +31,11 @@ let run = 0;
 export function describeCacheStoreContract(
   name: string,
   open: () => Promise<{ store: CacheStore; close?: () => Promise<void> }>,
+  features: {
+    /** The store shares a stampede lock between processes (`lock`/`unlock`). @default true */ lock?: boolean;
+  } = {},
 ): void {
+  const hasLock = features.lock ?? true;
   describe(`${name} fulfils the CacheStore contract`, () => {
     let opened: OpenedCacheStore | undefined;
     let prefix = '';
@@ -388,6 +392,68 @@ export function describeCacheStoreContract(
         const fresh = await store().tagVersions([key('Track')]);
         await store().set(key('late'), { value: 'fresh', tags: fresh });
         expect((await store().get(key('late'))).entry?.value).toBe('fresh');
+      });
+    });
+
+    // Optional (CacheStore.lock/unlock): a store declares whether it has the cross-process lock.
+    describe('stampede lock (optional)', () => {
+      /** The store, with its lock methods. */
+      const lockable = (): Required<Pick<CacheStore, 'lock' | 'unlock'>> & CacheStore =>
+        store() as Required<Pick<CacheStore, 'lock' | 'unlock'>> & CacheStore;
+
+      if (!hasLock) {
+        it('has no cross-process lock: the cache then protects against stampedes within the process', () => {
+          expect(store().lock).toBeUndefined();
+          expect(store().unlock).toBeUndefined();
+        });
+        return;
+      }
+
+      it('gives one caller the lock; a second lock of the key fails until the holder releases it', async () => {
+        const locks = lockable();
+        const token = await locks.lock(key('hot'), 5_000);
+        expect(typeof token).toBe('string');
+        await expect(locks.lock(key('hot'), 5_000)).resolves.toBeUndefined();
+        expect(typeof (await locks.lock(key('other'), 5_000))).toBe('string'); // per key
+        await locks.unlock(key('hot'), token!);
+        const next = await locks.lock(key('hot'), 5_000);
+        expect(typeof next).toBe('string');
+        expect(next).not.toBe(token);
+      });
+
+      it('frees the lock after its ttl when the holder never releases it (a holder that died)', async () => {
+        const locks = lockable();
+        expect(await locks.lock(key('hot'), 80)).toBeDefined();
+        await expect(locks.lock(key('hot'), 80)).resolves.toBeUndefined();
+        await sleep(160);
+        expect(typeof (await locks.lock(key('hot'), 5_000))).toBe('string');
+      });
+
+      it('ignores an unlock with a wrong or expired token: the current holder keeps the lock', async () => {
+        const locks = lockable();
+        const first = await locks.lock(key('hot'), 60);
+        await sleep(130); // the first holder's lock expired ...
+        const second = await locks.lock(key('hot'), 5_000); // ... and another caller took it
+        expect(second).toBeDefined();
+        await locks.unlock(key('hot'), first!); // the slow first holder releases "its" lock
+        await locks.unlock(key('hot'), 'not-a-token');
+        await expect(locks.lock(key('hot'), 5_000)).resolves.toBeUndefined();
+        await locks.unlock(key('hot'), second!);
+        expect(await locks.lock(key('hot'), 5_000)).toBeDefined();
+      });
+
+      it('keeps the lock apart from the entry: reads, writes and invalidations neither see nor release it', async () => {
+        const locks = lockable();
+        const token = await locks.lock(key('hot'), 5_000);
+        expect((await locks.get(key('hot'))).entry).toBeUndefined();
+        await locks.set(key('hot'), { value: 'v' });
+        expect((await locks.get(key('hot'))).entry?.value).toBe('v');
+        await expect(locks.invalidatePattern(key('*'))).resolves.toBe(1); // the entry, not the lock
+        await locks.invalidate([key('hot')]);
+        await locks.clear();
+        await expect(locks.lock(key('hot'), 5_000)).resolves.toBeUndefined();
+        await locks.unlock(key('hot'), token!);
+        expect(await locks.lock(key('hot'), 5_000)).toBeDefined();
       });
     });
 
