@@ -11,3 +11,23 @@ it('puts the cache counters in the metrics snapshot the profiler exports, until 
   off();
   expect(collectMetrics()['cache.metrics']).toBeUndefined();
 });
+
+it('shows the cache counters in the Prometheus export of @stratum/profiler', async () => {
+  const promClient = await import('prom-client');
+  const { registerPrometheusMetrics, startProfiling } = await import('@stratum/profiler');
+  const cache = new Cache({ store: new MemoryStore(), namespace: 'prom' });
+  const off = registerCacheMetrics(cache);
+  const profiler = startProfiling();
+  try {
+    await cache.wrap('track:1', async () => 1);
+    await cache.wrap('track:1', async () => 1);
+    const registry = new promClient.Registry();
+    registerPrometheusMetrics(promClient, registry, profiler);
+    const text = await registry.metrics();
+    expect(text).toMatch(/stratum_metric\{name="cache.prom",key="hitRatio"\} 0.5/);
+    expect(text).toMatch(/stratum_metric\{name="cache.prom",key="hits"\} 1/);
+  } finally {
+    profiler.stop();
+    off();
+  }
+});
