@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tc39Compilers } from '../../../test/support/tc39/run-tc39-fixture.js';
 
 // This file is compiled with LEGACY decorators (vitest.config.ts), as MikroORM apps are. The standard
 // (TC39) path of @Cached and @InvalidatesCache is proven here on fixtures/cached-tc39/, compiled in a
@@ -8,7 +8,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // services: a MikroORM repository under standard decorators would need its entities defined without
 // legacy decorators (defineEntity), which is left to cached.test.ts's legacy-mode repository tests.
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/cached-tc39/', import.meta.url));
 
 type Failure = { name: string; code: string; message: string };
@@ -19,36 +18,7 @@ interface FixtureOutput {
   misuse: Record<string, Failure | string>;
 }
 
-/** Runs fixtures/cached-tc39/runner.ts in a child Node (this one) and parses what it prints. */
-function runFixture(extraArgs: string[], env: Record<string, string>): FixtureOutput {
-  const run = spawnSync(
-    process.execPath,
-    [
-      '--conditions=@stratum/source',
-      '--import',
-      '@swc-node/register/esm-register',
-      ...extraArgs,
-      `${fixtures}runner.ts`,
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, SWC_NODE_PROJECT: `${fixtures}tsconfig.json`, SWC_NODE_CACHE: '0', ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  expect(run.stderr).toBe('');
-  expect(run.status).toBe(0);
-  return JSON.parse(run.stdout) as FixtureOutput;
-}
-
-const compilers: [string, () => FixtureOutput][] = [
-  // With experimentalDecorators off, @swc-node/register turns decorator parsing off: an swc config
-  // file (SWCRC=true) asks swc for 2022-03 (standard) decorators.
-  ['swc (decoratorVersion 2022-03)', () => runFixture([], { SWCRC: 'true', SWC_CONFIG_FILE: `${fixtures}swcrc.json` })],
-  // TypeScript's own standard-decorator emit (what `tsc` without experimentalDecorators produces).
-  ['TypeScript (no experimentalDecorators)', () => runFixture(['--import', `${fixtures}register-typescript.mjs`], {})],
-];
+const compilers = tc39Compilers<FixtureOutput>(fixtures, 'runner.ts');
 
 describe.each(compilers)(
   '@Cached and @InvalidatesCache as standard (TC39) decorators, compiled by %s',

@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/core';
 import { InvalidArgumentError, InvalidDecoratorError, StratumError } from '@stratum/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Album, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { tc39Compilers } from '../../../test/support/tc39/run-tc39-fixture.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { Batched, BatchResultError } from '../src/index.js';
 
@@ -452,7 +452,6 @@ describe('@Batched misuse, caught when the class is defined (legacy decorators)'
 });
 
 describe('@Batched as a standard (TC39) decorator', () => {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
   const fixtures = fileURLToPath(new URL('./fixtures/batched-tc39/', import.meta.url));
 
   interface FixtureOutput {
@@ -461,42 +460,7 @@ describe('@Batched as a standard (TC39) decorator', () => {
     misuse: Record<string, { name: string; code: string; message: string } | string>;
   }
 
-  /** Runs fixtures/batched-tc39/runner.ts in a child Node (this one) and parses what it prints. */
-  function runFixture(extraArgs: string[], env: Record<string, string>): FixtureOutput {
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--conditions=@stratum/source',
-        '--import',
-        '@swc-node/register/esm-register',
-        ...extraArgs,
-        `${fixtures}runner.ts`,
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, SWC_NODE_PROJECT: `${fixtures}tsconfig.json`, SWC_NODE_CACHE: '0', ...env },
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return JSON.parse(run.stdout) as FixtureOutput;
-  }
-
-  const compilers: [string, () => FixtureOutput][] = [
-    // With experimentalDecorators off, @swc-node/register turns decorator parsing off: an swc config
-    // file (SWCRC=true) asks swc for 2022-03 (standard) decorators.
-    [
-      'swc (decoratorVersion 2022-03)',
-      () => runFixture([], { SWCRC: 'true', SWC_CONFIG_FILE: `${fixtures}swcrc.json` }),
-    ],
-    // TypeScript's own standard-decorator emit (what `tsc` without experimentalDecorators produces).
-    [
-      'TypeScript (no experimentalDecorators)',
-      () => runFixture(['--import', `${fixtures}register-typescript.mjs`], {}),
-    ],
-  ];
+  const compilers = tc39Compilers<FixtureOutput>(fixtures, 'runner.ts');
 
   describe.each(compilers)('compiled by %s', (_compiler, compile) => {
     let output: FixtureOutput;

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, InvalidDecoratorError, StratumError } from '@stratum/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tc39Compilers } from '../../../../test/support/tc39/run-tc39-fixture.js';
 import { Timed } from '../../src/timed/timed.js';
 import { resetTimedMetrics, type TimedSnapshot, timedMetrics } from '../../src/timed/timed-metrics.js';
 
@@ -360,31 +360,7 @@ describe('@Timed() misuse throws when the class is defined', () => {
 });
 
 describe('@Timed() as a standard (TC39) decorator', () => {
-  const root = fileURLToPath(new URL('../../../../', import.meta.url));
   const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-  /** Runs fixtures/fixture-runner.ts in a child Node (this one: 24) and parses what it prints. */
-  function runFixture(extraArgs: string[], env: Record<string, string>): FixtureOutput {
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--conditions=@stratum/source',
-        '--import',
-        '@swc-node/register/esm-register',
-        ...extraArgs,
-        `${fixtures}fixture-runner.ts`,
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, SWC_NODE_PROJECT: `${fixtures}tsconfig.json`, SWC_NODE_CACHE: '0', ...env },
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return JSON.parse(run.stdout) as FixtureOutput;
-  }
 
   interface FixtureOutput {
     decoratorCalls: Record<string, unknown>[];
@@ -393,16 +369,7 @@ describe('@Timed() as a standard (TC39) decorator', () => {
     metrics: Record<string, TimedSnapshot>;
   }
 
-  const compilers: [string, () => FixtureOutput][] = [
-    // @swc-node/register reads SWC_NODE_PROJECT, but with experimentalDecorators off it turns decorator
-    // parsing off altogether (a syntax error on `@`): an .swcrc (SWCRC=true) asks swc for 2022-03 decorators.
-    ['swc (decoratorVersion 2022-03)', () => runFixture([], { SWCRC: 'true', SWC_CONFIG_FILE: `${fixtures}.swcrc` })],
-    // TypeScript's own standard-decorator emit (what `tsc` without experimentalDecorators produces).
-    [
-      'TypeScript (no experimentalDecorators)',
-      () => runFixture(['--import', `${fixtures}register-typescript.mjs`], {}),
-    ],
-  ];
+  const compilers = tc39Compilers<FixtureOutput>(fixtures, 'fixture-runner.ts');
 
   describe.each(compilers)('compiled by %s', (_compiler, compile) => {
     let output: FixtureOutput;
