@@ -39,6 +39,12 @@ class CachedTracks extends BaseRepository<Track> {
     return this.find({ genre: filter.genreId }, { orderBy: { id: 'asc' }, limit: 5 });
   }
 
+  @Cached({ key: 'found:{id}', cache, condition: (track: Track | null) => track !== null })
+  async foundOnly(id: number): Promise<Track | null> {
+    this.loads++;
+    return this.findOne(id);
+  }
+
   @Cached({ key: 'names:{q}', cache })
   async names(q: string): Promise<string[]> {
     this.loads++;
@@ -101,6 +107,16 @@ describeEachDriver('@Cached and @InvalidatesCache on a repository', (ctx) => {
     expect(repo.loads).toBe(2);
     expect(b.map((t) => t.id)).toEqual(a.map((t) => t.id));
     expect(c[0]?.genre?.id).toBe(2);
+  });
+
+  it('caches only what the condition accepts: a missing row is asked again, a found one is not', async () => {
+    const repo = new CachedTracks(chinook.em());
+    await repo.foundOnly(999_999);
+    await repo.foundOnly(999_999);
+    expect(repo.loads).toBe(2);
+    await repo.foundOnly(1);
+    await repo.foundOnly(1);
+    expect(repo.loads).toBe(3);
   });
 
   it('encodes placeholder values: a value with : or * never reaches another key', async () => {
