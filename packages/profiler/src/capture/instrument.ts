@@ -3,7 +3,8 @@ import { type Configuration, type Dictionary, type MetadataStorage, TransactionC
 import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
 import { currentBatch, currentOperation } from '@stratum/core';
 import { CallStack } from './call-stack.js';
-import { explainPlan, type PlanRunner } from './explain-plan.js';
+import { CapturedQuery } from './captured-query.js';
+import type { PlanRunner } from './explain-plan.js';
 import type { QueryConnection, QueryEvent } from './query-event.js';
 
 /** Receives every query captured while it is registered. */
@@ -44,6 +45,9 @@ interface Start {
   readonly at: number;
   readonly stack: CallStack | undefined;
 }
+
+/** A pending start: the time alone (no allocation) or, with a captured stack, both. */
+type Pending = number | Start;
 
 /** SQL texts whose stack sampling is tracked; past this the counts start over (bounded memory). */
 const MAX_SAMPLED_SQL = 10_000;
@@ -87,16 +91,16 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
   // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the logger.
-  const starts = new WeakMap<object, Start | Start[]>();
+  const starts = new WeakMap<object, Pending | Pending[]>();
   const seen = new Map<string, number>();
 
   const previousOnQuery = config.get('onQuery');
   const onQuery = (sql: string, params: readonly unknown[]) => {
     if (isCapturing()) {
-      const start: Start = {
-        at: performance.now(),
-        stack: wantsStack(sql, settings) ? CallStack.capture(settings.stackDepth ?? 30) : undefined,
-      };
+      const at = performance.now();
+      const start: Pending = wantsStack(sql, settings)
+        ? { at, stack: CallStack.capture(settings.stackDepth ?? 30) }
+        : at;
       const pending = starts.get(params);
       starts.set(
         params,
@@ -135,36 +139,36 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
     const sql = String(context.query ?? '');
     const params = (context.params ?? []) as readonly unknown[];
     const pending = starts.get(params);
-    let start: Start | undefined;
+    let first: Pending | undefined;
     if (Array.isArray(pending)) {
-      start = pending.shift();
+      first = pending.shift();
       if (pending.length === 0) starts.delete(params);
     } else {
-      start = pending;
+      first = pending;
       starts.delete(params);
     }
+    const startAt = first === undefined ? undefined : typeof first === 'number' ? first : first.at;
+    const stack = typeof first === 'object' ? first.stack : undefined;
     const redact = settings.redactParams ?? false;
     const kind = kindOf(sql);
-    const event: QueryEvent = {
+    const event = new CapturedQuery(
       sql,
-      params: redact ? params.map(() => '[redacted]') : params,
+      redact ? params.map(() => '[redacted]') : params,
       kind,
-      durationMs: start ? end - start.at : (context.took ?? 0),
-      rows: rowsOf(context as Dictionary),
-      connection: connectionOf(context.connection),
-      inTransaction: TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
-      operation: currentOperation(),
-      batch: currentBatch(),
-      failed: context.level === 'error',
-      startedAt: start?.at ?? end,
-      stack: start?.stack,
+      startAt !== undefined ? end - startAt : (context.took ?? 0),
+      rowsOf(context as Dictionary),
+      connectionOf(context.connection),
+      TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
+      currentOperation(),
+      currentBatch(),
+      context.level === 'error',
+      startAt ?? end,
+      stack,
       dialect,
       metadata,
-      explain:
-        dialect === 'generic' || kind === 'transaction'
-          ? undefined
-          : (explainOptions) => explainPlan(runUnprofiled, dialect, sql, params, explainOptions),
-    };
+      dialect === 'generic' || kind === 'transaction' ? undefined : runUnprofiled,
+      params,
+    );
     for (const sink of scopeSinks.getStore() ?? []) {
       sink(event);
     }

@@ -43,6 +43,8 @@ export interface FingerprintStats {
 }
 
 interface Shape {
+  /** When it was last seen (a tick of the profiler): the least recently seen shape is dropped first. */
+  lastSeen: number;
   readonly fingerprint: string;
   readonly normalized: string;
   readonly tables: readonly string[];
@@ -78,6 +80,7 @@ export class GlobalProfiler {
   readonly #largeTableRows: number;
   readonly #all = new LatencyHistogram();
   #errors = 0;
+  #tick = 0;
   #stop: (() => void) | undefined;
 
   constructor(options: GlobalProfilerOptions = {}) {
@@ -157,13 +160,12 @@ export class GlobalProfiler {
     }
     const fingerprint = fingerprintSql(event.sql, event.dialect);
     let shape = this.#shapes.get(fingerprint.id);
-    if (shape) {
-      this.#shapes.delete(fingerprint.id); // re-inserted below: the Map's order is least recently seen first
-    } else {
+    if (!shape) {
       if (this.#shapes.size >= this.#maxFingerprints) {
-        this.#shapes.delete(this.#shapes.keys().next().value as string);
+        this.#dropLeastRecentlySeen();
       }
       shape = {
+        lastSeen: 0,
         fingerprint: fingerprint.id,
         normalized: fingerprint.normalized,
         tables: fingerprint.tables,
@@ -171,8 +173,9 @@ export class GlobalProfiler {
         errors: 0,
         rows: 0,
       };
+      this.#shapes.set(fingerprint.id, shape);
     }
-    this.#shapes.set(fingerprint.id, shape);
+    shape.lastSeen = ++this.#tick; // no Map reordering per query: recency is a counter
     shape.latency.record(ns);
     shape.rows += event.rows ?? 0;
     if (event.failed) {
@@ -184,6 +187,15 @@ export class GlobalProfiler {
         this.#slow.shift();
       }
     }
+  }
+
+  /** Drops the shape seen least recently (a scan, only when a new shape arrives past the cap). */
+  #dropLeastRecentlySeen(): void {
+    let oldest: Shape | undefined;
+    for (const shape of this.#shapes.values()) {
+      if (oldest === undefined || shape.lastSeen < oldest.lastSeen) oldest = shape;
+    }
+    if (oldest) this.#shapes.delete(oldest.fingerprint);
   }
 
   #slowEntry(event: QueryEvent): SlowQuery {
