@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll } from 'vitest';
+import { useStarted } from './use-started.js';
 
 const run = promisify(execFile);
 
@@ -112,19 +112,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
  * ```
  */
 export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisCluster {
-  let current: RedisCluster | undefined;
-  beforeAll(async () => {
-    current = await startRedisCluster(options);
-  });
-  afterAll(async () => {
-    const cluster = current;
-    current = undefined;
-    await cluster?.stop();
-  });
-  const get = (): RedisCluster => {
-    if (!current) throw new Error('useRedisCluster(): the cluster exists only inside hooks and tests');
-    return current;
-  };
+  const get = useStarted('useRedisCluster()', 'cluster', () => startRedisCluster(options));
   return {
     get nodes() {
       return get().nodes;

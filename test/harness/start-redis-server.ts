@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { useStarted } from './use-started.js';
 
 /** A redis-server process owned by a test, for fault tests (crash, restart). */
 export interface RedisServer {
@@ -143,19 +143,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
  * });
  */
 export function useRedisServer(options: StartRedisServerOptions = {}): RedisServer {
-  let current: RedisServer | undefined;
-  beforeAll(async () => {
-    current = await startRedisServer(options);
-  });
-  afterAll(async () => {
-    const server = current;
-    current = undefined;
-    await server?.stop();
-  });
-  const get = (): RedisServer => {
-    if (!current) throw new Error('useRedisServer(): the server exists only inside hooks and tests');
-    return current;
-  };
+  const get = useStarted('useRedisServer()', 'server', () => startRedisServer(options));
   return {
     get url() {
       return get().url;
