@@ -41,6 +41,31 @@ describeEachDriver('startProfiling (always on)', (ctx) => {
     expect(profiler.totals().queries).toBe(15);
   });
 
+  it('groups SQL texts of one shape together, and counts a shape dropped past the cap afresh when it comes back', async () => {
+    profiler = startProfiling({ maxFingerprints: 2 });
+    const em = chinook.em();
+    // `in (?, ?)` and `in (?, ?, ?)`: two SQL texts, one shape
+    await em.find(Track, { id: { $in: [1, 2] } });
+    await em.find(Track, { id: { $in: [1, 2, 3] } });
+    const [inList] = profiler.fingerprints();
+    expect(profiler.fingerprints()).toHaveLength(1);
+    expect(inList!.latency.count).toBe(2);
+    expect(inList!.rows).toBe(5);
+    // a second and a third shape: the in-list shape, seen least recently, is dropped
+    await em.findOne(Track, { name: 'Balls to the Wall' });
+    await em.find(Track, { album: 1 }, { fields: ['name'] });
+    expect(profiler.fingerprints().map((stats) => stats.latency.count)).toEqual([1, 1]);
+    expect(profiler.fingerprints().some((stats) => stats.normalized.includes('in (?+)'))).toBe(false);
+    // it comes back as a new shape, counted from its return on
+    await em.find(Track, { id: { $in: [4, 5] } });
+    await em.find(Track, { id: { $in: [4, 5, 6, 7] } });
+    const back = profiler.fingerprints().find((stats) => stats.normalized.includes('in (?+)'));
+    expect(back?.latency.count).toBe(2);
+    expect(back?.rows).toBe(6);
+    expect(profiler.fingerprints()).toHaveLength(2);
+    expect(profiler.totals().queries).toBe(6);
+  });
+
   it('logs slow queries with their plan and flags a sequential scan of a large table', async () => {
     profiler = startProfiling({ slowQueryMs: 0, largeTableRows: 10_000 });
     await chinook.em().find(InvoiceLine, { quantity: { $gt: 5 } });

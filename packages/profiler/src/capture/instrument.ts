@@ -59,9 +59,11 @@ interface Installed {
 }
 
 const instrumented = new WeakMap<Configuration, Installed>();
+/** The sinks of the enclosing `profile()` scopes, or {@link UNPROFILED} inside the profiler's own queries. */
 const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
+/** The scope of the profiler's own queries (EXPLAIN): never captured, whatever scopes enclose it. */
+const UNPROFILED: readonly QuerySink[] = Object.freeze([]);
 const globalSinks = new Set<QuerySink>();
-const unprofiled = new AsyncLocalStorage<boolean>();
 let instrumentedOrms = 0;
 
 /**
@@ -96,11 +98,13 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
 
   const previousOnQuery = config.get('onQuery');
   const onQuery = (sql: string, params: readonly unknown[]) => {
-    if (isCapturing()) {
+    const scope = scopeSinks.getStore();
+    if (capturesIn(scope)) {
       const at = performance.now();
-      const start: Pending = wantsStack(sql, settings)
-        ? { at, stack: CallStack.capture(settings.stackDepth ?? 30) }
-        : at;
+      const start: Pending =
+        scope !== undefined || wantsSampledStack(sql, settings)
+          ? { at, stack: CallStack.capture(settings.stackDepth ?? 30) }
+          : at;
       const pending = starts.get(params);
       starts.set(
         params,
@@ -111,10 +115,8 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   };
   config.set('onQuery', onQuery);
 
-  function wantsStack(sql: string, settings: InstrumentOptions): boolean {
-    if (scopeSinks.getStore() !== undefined) {
-      return true;
-    }
+  /** Outside scopes: the first `sampledStacks` queries of each SQL text, then one in `stackSampleRate`. */
+  function wantsSampledStack(sql: string, settings: InstrumentOptions): boolean {
     const count = (seen.get(sql) ?? 0) + 1;
     if (seen.size >= MAX_SAMPLED_SQL && !seen.has(sql)) {
       seen.clear();
@@ -125,14 +127,15 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
 
   // EXPLAIN and its helper queries run on the read connection, never captured themselves.
   const runUnprofiled: PlanRunner = (sql, params) =>
-    unprofiled.run(true, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
+    scopeSinks.run(UNPROFILED, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
 
   const logger = config.getLogger();
   const ownLogQuery = Object.hasOwn(logger, 'logQuery') ? logger.logQuery : undefined;
   const logQuery = logger.logQuery.bind(logger);
   const capturingLogQuery: typeof logger.logQuery = (context) => {
     logQuery(context);
-    if (!isCapturing()) {
+    const scope = scopeSinks.getStore();
+    if (!capturesIn(scope)) {
       return;
     }
     const end = performance.now();
@@ -169,8 +172,10 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       dialect === 'generic' || kind === 'transaction' ? undefined : runUnprofiled,
       params,
     );
-    for (const sink of scopeSinks.getStore() ?? []) {
-      sink(event);
+    if (scope !== undefined) {
+      for (const sink of scope) {
+        sink(event);
+      }
     }
     for (const sink of globalSinks) {
       sink(event);
@@ -223,7 +228,11 @@ export function uninstrument(orm: ProfiledOrm): void {
  * addition to the sinks of enclosing scopes.
  */
 export function withQuerySink<T>(sink: QuerySink, fn: () => T): T {
-  return scopeSinks.run([...(scopeSinks.getStore() ?? []), sink], fn);
+  const outer = scopeSinks.getStore();
+  if (outer === UNPROFILED) {
+    return fn();
+  }
+  return scopeSinks.run([...(outer ?? []), sink], fn);
 }
 
 /** Registers a sink for every query of every instrumented ORM; returns the function that removes it. */
@@ -244,8 +253,9 @@ export function isInstrumented(orm: ProfiledOrm): boolean {
   return instrumented.has(('em' in orm ? orm.em : orm).config);
 }
 
-function isCapturing(): boolean {
-  return (globalSinks.size > 0 || scopeSinks.getStore() !== undefined) && unprofiled.getStore() !== true;
+/** Whether a query sent in the scope `scope` (the store of `scopeSinks`) is captured: one store read per hook. */
+function capturesIn(scope: readonly QuerySink[] | undefined): boolean {
+  return scope === undefined ? globalSinks.size > 0 : scope !== UNPROFILED;
 }
 
 function dialectOf(platform: unknown): QueryEvent['dialect'] {
@@ -257,6 +267,8 @@ function dialectOf(platform: unknown): QueryEvent['dialect'] {
 const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release|start transaction|set transaction)\b/i;
 
 function kindOf(sql: string): QueryEvent['kind'] {
+  // MikroORM's reads start with `select ` (lower case, no comment): no regular expression for them.
+  if (sql.startsWith('select ')) return 'select';
   if (TRANSACTION_CONTROL.test(sql)) return 'transaction';
   const keyword = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(sql)?.[1]?.toLowerCase();
   switch (keyword) {
@@ -278,18 +290,26 @@ function rowsOf(context: Dictionary): number | undefined {
   return undefined;
 }
 
-const connections = new Map<string, QueryConnection>();
+const DEFAULT_CONNECTION: QueryConnection = Object.freeze({ type: 'write', name: '' });
+/** The labels seen so far: a handful per ORM (primary, replicas), scanned instead of hashed. */
+const connections: QueryConnection[] = [];
+const MAX_CONNECTIONS = 64;
 
-/** The connection label of a query, one frozen object per distinct label (no allocation per query). */
+/**
+ * The connection label of a query: one frozen object per distinct label. MikroORM builds a new label
+ * object for every query, so it is matched by its two strings (the same string objects every time).
+ */
 function connectionOf(connection: unknown): QueryConnection {
-  const label = (connection ?? {}) as { type?: string; name?: string };
-  const type = label.type === 'read' ? 'read' : 'write';
-  const name = String(label.name ?? '');
-  const key = `${type}\u0000${name}`;
-  let known = connections.get(key);
-  if (known === undefined) {
-    known = Object.freeze({ type, name });
-    if (connections.size < 1000) connections.set(key, known);
+  if (typeof connection !== 'object' || connection === null) {
+    return DEFAULT_CONNECTION;
   }
+  const label = connection as { type?: unknown; name?: unknown };
+  const type = label.type === 'read' ? 'read' : 'write';
+  const name = typeof label.name === 'string' ? label.name : String(label.name ?? '');
+  for (const known of connections) {
+    if (known.name === name && known.type === type) return known;
+  }
+  const known: QueryConnection = Object.freeze({ type, name });
+  if (connections.length < MAX_CONNECTIONS) connections.push(known);
   return known;
 }

@@ -5,6 +5,11 @@ import type { QueryEvent } from '../capture/query-event.js';
 import { fingerprintSql } from '../fingerprint/fingerprint.js';
 import { LatencyHistogram, type LatencySummary } from '../stats/latency-histogram.js';
 
+/** SQL texts remembered with their shape; past this the memory starts over (bounded, whatever the app sends). */
+const MAX_SQL_TEXTS = 4096;
+/** Longer SQL (bulk statements with inlined values) is not remembered by its text. */
+const MAX_SQL_TEXT_LENGTH = 4096;
+
 /** Options of {@link startProfiling}. */
 export interface GlobalProfilerOptions {
   /** Most recent queries kept (a ring buffer). @default 200 */
@@ -75,6 +80,8 @@ export class GlobalProfiler {
   readonly #recent: QueryEvent[] = [];
   #next = 0;
   readonly #shapes = new Map<string, Shape>();
+  /** Shapes by SQL text (MikroORM's template): a repeated query is one lookup, no fingerprinting. */
+  readonly #bySql = new Map<string, Shape>();
   readonly #slow: SlowQuery[] = [];
   readonly #explain: boolean;
   readonly #largeTableRows: number;
@@ -132,6 +139,7 @@ export class GlobalProfiler {
     this.#recent.length = 0;
     this.#next = 0;
     this.#shapes.clear();
+    this.#bySql.clear();
     this.#slow.length = 0;
     this.#all.reset();
     this.#errors = 0;
@@ -158,6 +166,23 @@ export class GlobalProfiler {
     if (event.failed) {
       this.#errors++;
     }
+    const shape = this.#bySql.get(event.sql) ?? this.#shapeOf(event);
+    shape.lastSeen = ++this.#tick; // no Map reordering per query: recency is a counter
+    shape.latency.record(ns);
+    shape.rows += event.rows ?? 0;
+    if (event.failed) {
+      shape.errors++;
+    }
+    if (event.durationMs >= this.#slowQueryMs) {
+      this.#slow.push(this.#slowEntry(event));
+      if (this.#slow.length > this.#maxSlowQueries) {
+        this.#slow.shift();
+      }
+    }
+  }
+
+  /** The shape of a SQL text not seen lately: fingerprinted once, then found by its text. */
+  #shapeOf(event: QueryEvent): Shape {
     const fingerprint = fingerprintSql(event.sql, event.dialect);
     let shape = this.#shapes.get(fingerprint.id);
     if (!shape) {
@@ -175,18 +200,13 @@ export class GlobalProfiler {
       };
       this.#shapes.set(fingerprint.id, shape);
     }
-    shape.lastSeen = ++this.#tick; // no Map reordering per query: recency is a counter
-    shape.latency.record(ns);
-    shape.rows += event.rows ?? 0;
-    if (event.failed) {
-      shape.errors++;
+    if (this.#bySql.size >= MAX_SQL_TEXTS) {
+      this.#bySql.clear();
     }
-    if (event.durationMs >= this.#slowQueryMs) {
-      this.#slow.push(this.#slowEntry(event));
-      if (this.#slow.length > this.#maxSlowQueries) {
-        this.#slow.shift();
-      }
+    if (event.sql.length <= MAX_SQL_TEXT_LENGTH) {
+      this.#bySql.set(event.sql, shape);
     }
+    return shape;
   }
 
   /** Drops the shape seen least recently (a scan, only when a new shape arrives past the cap). */
@@ -195,7 +215,10 @@ export class GlobalProfiler {
     for (const shape of this.#shapes.values()) {
       if (oldest === undefined || shape.lastSeen < oldest.lastSeen) oldest = shape;
     }
-    if (oldest) this.#shapes.delete(oldest.fingerprint);
+    if (oldest) {
+      this.#shapes.delete(oldest.fingerprint);
+      this.#bySql.clear(); // some texts pointed to it: found again through their fingerprints
+    }
   }
 
   #slowEntry(event: QueryEvent): SlowQuery {
