@@ -75,8 +75,8 @@ export interface Contender {
   note?: string;
   /** Untimed, before each repetition (warm-up included), after the shared `setup`. */
   before?: () => Promise<void> | void;
-  /** The timed work. */
-  run: () => Promise<void> | void;
+  /** The timed work; with {@link InterleaveOptions.slices}, the given slice of it (0 .. slices - 1). */
+  run: (slice: number) => Promise<void> | void;
   /** Untimed, after each repetition. */
   after?: () => Promise<void> | void;
   /** Untimed, once, right after the first (warm-up) repetition and before its `after`: throw if the work was not done right. */
@@ -88,6 +88,21 @@ export interface InterleaveOptions {
   /** Untimed repetitions per contender before the timed ones. @default 1 */
   warmup?: number;
   log?: (line: string) => void;
+  /**
+   * Runs each repetition in this many slices, the contenders taking turns slice by slice (`before` and
+   * `after` bracket every slice, untimed), and times a repetition as the sum of its slices. A figure
+   * that is a few percent apart from another's (an overhead) then sees the same phases of a noisy
+   * machine: each contender runs within milliseconds of the others, not seconds. @default 1
+   */
+  slices?: number;
+  /**
+   * Force a garbage collection before each repetition (or slice), so one contender's garbage is not
+   * paid by the next. Turn it off for per-call latencies of a few hundred µs: after a forced full
+   * collection V8 starts over with a small young generation, and the next thousand `findOne` calls
+   * here took twice as long (90 → 190 µs each) — a state no app runs in; each contender then pays
+   * for its own garbage as it makes it, which is also what is being measured. @default true
+   */
+  collectGarbage?: boolean;
 }
 
 /** Fewest timed repetitions {@link interleave} accepts: a median of fewer is not worth printing. */
@@ -113,7 +128,10 @@ export async function interleave(
   setup?: (contender: Contender) => Promise<void> | void,
   options: InterleaveOptions = {},
 ): Promise<BenchResult[]> {
-  const { warmup = 1, log = () => {} } = options;
+  const { warmup = 1, log = () => {}, slices = 1, collectGarbage: forceGc = true } = options;
+  if (!Number.isInteger(slices) || slices < 1) {
+    throw new RangeError(`interleave: slices must be a positive integer, got ${slices}`);
+  }
   if (!Number.isInteger(reps) || reps < MIN_REPS) {
     throw new RangeError(`interleave: reps must be an integer >= ${MIN_REPS}, got ${reps}`);
   }
@@ -130,24 +148,31 @@ export async function interleave(
     if (round % 2 === 1) {
       order.reverse();
     }
-    for (const [i, contender] of order) {
-      // SQLite work is synchronous under its promises: let the event loop turn, so a Ctrl-C is seen.
-      await yieldToEventLoop();
-      throwIfInterrupted();
-      await setup?.(contender);
-      await contender.before?.();
-      collectGarbage();
-      const started = process.hrtime.bigint();
-      await contender.run();
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (timed) {
+    const roundMs = contenders.map(() => 0);
+    for (let slice = 0; slice < slices; slice++) {
+      for (const [i, contender] of slice % 2 === 0 ? order : [...order].reverse()) {
+        // SQLite work is synchronous under its promises: let the event loop turn, so a Ctrl-C is seen.
+        await yieldToEventLoop();
+        throwIfInterrupted();
+        await setup?.(contender);
+        await contender.before?.();
+        if (forceGc) {
+          collectGarbage();
+        }
+        const started = process.hrtime.bigint();
+        await contender.run(slice);
+        roundMs[i] = (roundMs[i] as number) + Number(process.hrtime.bigint() - started) / 1e6;
+        if (round === 0 && slice === 0) {
+          // Once per contender, after its first slice (of the warm-up unless warmup is 0), untimed.
+          await contender.verify?.();
+        }
+        await contender.after?.();
+      }
+    }
+    if (timed) {
+      for (const [i, ms] of roundMs.entries()) {
         (samples[i] as number[]).push(ms);
       }
-      if (round === 0) {
-        // Once per contender, after its first repetition (the warm-up unless warmup is 0), untimed.
-        await contender.verify?.();
-      }
-      await contender.after?.();
     }
     const what = timed ? `rep ${round - warmup + 1}/${reps}` : `warm-up ${round + 1}/${warmup}`;
     log(`  ${what} done in ${formatMs(Number(process.hrtime.bigint() - roundStarted) / 1e6)}`);
@@ -203,6 +228,23 @@ export function ratio(results: readonly BenchResult[], db: string, a: string, b:
   const x = results.find((r) => r.db === db && r.label === a);
   const y = results.find((r) => r.db === db && r.label === b);
   return x && y && y.rowsPerSec > 0 ? round(x.rowsPerSec / y.rowsPerSec, 3) : undefined;
+}
+
+/**
+ * The median over repetitions of `a`'s time over `b`'s time in the same repetition (3 decimals): for
+ * results of one {@link interleave} call, whose samples are in run order. Unlike the ratio of two
+ * medians it compares each repetition with its neighbour in time, so a slow phase of the machine
+ * cancels out instead of landing on one side.
+ *
+ * @example
+ * const [plain, profiled] = await interleave([plainContender, profiledContender], 9);
+ * pairedTimeRatio(profiled, plain); // 1.03: the profiled calls took 3% longer
+ */
+export function pairedTimeRatio(a: BenchResult, b: BenchResult): number {
+  if (a.samplesMs.length !== b.samplesMs.length || a.samplesMs.length === 0) {
+    throw new RangeError(`pairedTimeRatio: ${a.label} and ${b.label} need as many samples, and at least one`);
+  }
+  return round(median(a.samplesMs.map((ms, i) => ms / (b.samplesMs[i] as number))), 3);
 }
 
 /** Fills `"<db>:<a>/<b>"` ratios for the given pairs and databases, skipping pairs with a missing side. */
