@@ -14,13 +14,15 @@ import {
   type BenchResult,
   collectEnv,
   interleave,
-  ratio,
+  pairedTimeRatio,
   round,
 } from '../harness.js';
 import { type BenchDatabase, openPostgres, openSqlite } from '../support/chinook-fixture.js';
 
 const REPS = 9;
 const CALLS = 100;
+/** Each repetition's rounds run in slices, the contenders taking turns (see `interleave`'s `slices`). */
+const SLICES = 5;
 
 /** The tracks (ids, ascending) of every composer, read with plain SQL (not through the code under test). */
 async function tracksByComposer(database: BenchDatabase): Promise<Map<string, number[]>> {
@@ -106,7 +108,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           }
         };
         const repeatById = (once: () => Promise<(Track | null)[]>) => async () => {
-          for (let i = 0; i < rounds; i++) {
+          for (let i = 0; i < rounds / SLICES; i++) {
             await once();
           }
         };
@@ -140,11 +142,14 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           ],
           REPS,
           undefined,
-          { log },
+          // Slices: each side runs within milliseconds of the other. No forced GC: after one, V8 starts
+          // over with a small young generation and the next calls run up to twice as slow (see harness.ts).
+          { log, slices: SLICES, collectGarbage: false },
         );
         results.push(byId as BenchResult, byIdPlain as BenchResult, byIdFloor as BenchResult);
-        ratios[`${db}:batched/unbatched`] = ratio(results, db, 'batched', 'unbatched') as number;
-        ratios[`${db}:one-query/unbatched`] = ratio(results, db, 'one-query', 'unbatched') as number;
+        // throughput over throughput = unbatched time over batched time, repetition by repetition
+        ratios[`${db}:batched/unbatched`] = pairedTimeRatio(byIdPlain as BenchResult, byId as BenchResult);
+        ratios[`${db}:one-query/unbatched`] = pairedTimeRatio(byIdPlain as BenchResult, byIdFloor as BenchResult);
 
         const batchedRound = () => {
           const repository = orm.em.fork().getRepository(Track);
@@ -155,7 +160,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           return Promise.all(composers.map((composer) => repository.findManyByComposer([composer])));
         };
         const repeat = (once: () => Promise<Track[][]>) => async () => {
-          for (let i = 0; i < rounds; i++) {
+          for (let i = 0; i < rounds / SLICES; i++) {
             await once();
           }
         };
@@ -195,15 +200,15 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           ],
           REPS,
           undefined,
-          { log },
+          // Slices: each side runs within milliseconds of the other. No forced GC: after one, V8 starts
+          // over with a small young generation and the next calls run up to twice as slow (see harness.ts).
+          { log, slices: SLICES, collectGarbage: false },
         );
         results.push(batched as BenchResult, unbatched as BenchResult);
-        ratios[`${db}:batched-composer/unbatched-composer`] = ratio(
-          results,
-          db,
-          'batched-composer',
-          'unbatched-composer',
-        ) as number;
+        ratios[`${db}:batched-composer/unbatched-composer`] = pairedTimeRatio(
+          unbatched as BenchResult,
+          batched as BenchResult,
+        );
         notes.push(`${db}: ${CALLS} composers, ${tracks} tracks per round; verified 1 vs ${CALLS} queries per round`);
       }
       // The headline figure: by primary key, the lower of the two databases.
@@ -217,7 +222,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         results,
         ratios,
         notes: [
-          `${rounds} rounds of ${CALLS} concurrent single-key calls per repetition, each round on a fresh EntityManager fork; rows/s = calls/s`,
+          `${rounds} rounds of ${CALLS} concurrent single-key calls per repetition (${SLICES} slices taking turns), each round on a fresh EntityManager fork; rows/s = calls/s`,
+          "ratios: the median over repetitions of one side's time over the other's in the same repetition",
           ...notes,
           'batched/unbatched = calls/s over calls/s by primary key, the lower of the two databases (target ≥ 5); the composer workload is reported beside it',
         ],

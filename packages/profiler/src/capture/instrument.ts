@@ -130,8 +130,8 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
     scopeSinks.run(UNPROFILED, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
 
   const logger = config.getLogger();
-  const ownLogQuery = Object.hasOwn(logger, 'logQuery') ? logger.logQuery : undefined;
-  const logQuery = logger.logQuery.bind(logger);
+  const originalLogQuery = logger.logQuery;
+  const logQuery = originalLogQuery.bind(logger);
   const capturingLogQuery: typeof logger.logQuery = (context) => {
     logQuery(context);
     const scope = scopeSinks.getStore();
@@ -190,11 +190,10 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
         config.set('onQuery', previousOnQuery);
       }
       if (logger.logQuery === capturingLogQuery) {
-        if (ownLogQuery) {
-          logger.logQuery = ownLogQuery;
-        } else {
-          delete (logger as { logQuery?: unknown }).logQuery;
-        }
+        // Assigned back, never deleted: the logger keeps its own `logQuery` property, so its hidden
+        // class (which MikroORM's optimized code was built for) does not change with every
+        // instrument/uninstrument cycle. It behaves exactly as the logger's own method.
+        logger.logQuery = originalLogQuery;
       }
     },
   });
