@@ -49,9 +49,6 @@ interface Start {
 /** A pending start: the time alone (no allocation) or, with a captured stack, both. */
 type Pending = number | Start;
 
-/** Queries waiting for their result, at most (a bound for those whose result never reaches the logger). */
-const MAX_PENDING = 1000;
-
 /** SQL texts whose stack sampling is tracked; past this the counts start over (bounded memory). */
 const MAX_SAMPLED_SQL = 10_000;
 
@@ -95,11 +92,8 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const settings: InstrumentOptions = { ...options };
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
-  // The queries between onQuery and the logger, oldest first, found by the identity of their params
-  // array (MikroORM hands the same array to both). Two short arrays, not a WeakMap: usually one query is
-  // in flight, found at the end of the list, where a WeakMap hashes and later deletes every array.
-  const pendingParams: (readonly unknown[])[] = [];
-  const pendingStarts: Pending[] = [];
+  // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the logger.
+  const starts = new WeakMap<object, Pending | Pending[]>();
   const seen = new Map<string, number>();
 
   const previousOnQuery = config.get('onQuery');
@@ -111,13 +105,11 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
         scope !== undefined || wantsSampledStack(sql, settings)
           ? { at, stack: CallStack.capture(settings.stackDepth ?? 30) }
           : at;
-      if (pendingParams.length >= MAX_PENDING) {
-        // A query whose result never reached the logger (its formatting threw): forget the oldest.
-        pendingParams.shift();
-        pendingStarts.shift();
-      }
-      pendingParams.push(params);
-      pendingStarts.push(start);
+      const pending = starts.get(params);
+      starts.set(
+        params,
+        pending === undefined ? start : Array.isArray(pending) ? [...pending, start] : [pending, start],
+      );
     }
     return previousOnQuery(sql, params);
   };
@@ -133,24 +125,6 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
     return count <= (settings.sampledStacks ?? 3) || count % (settings.stackSampleRate ?? 1024) === 0;
   }
 
-  /** The start onQuery recorded for this params array, removed from the pending list. */
-  function takeStart(params: readonly unknown[]): Pending | undefined {
-    // Searched from the newest: stale entries, if any, are the oldest.
-    const index = pendingParams.lastIndexOf(params);
-    if (index < 0) {
-      return undefined;
-    }
-    const start = pendingStarts[index];
-    if (index === pendingParams.length - 1) {
-      pendingParams.pop();
-      pendingStarts.pop();
-    } else {
-      pendingParams.splice(index, 1);
-      pendingStarts.splice(index, 1);
-    }
-    return start;
-  }
-
   // EXPLAIN and its helper queries run on the read connection, never captured themselves.
   const runUnprofiled: PlanRunner = (sql, params) =>
     scopeSinks.run(UNPROFILED, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
@@ -160,15 +134,22 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const logQuery = originalLogQuery.bind(logger);
   const capturingLogQuery: typeof logger.logQuery = (context) => {
     logQuery(context);
-    const params = (context.params ?? []) as readonly unknown[];
     const scope = scopeSinks.getStore();
     if (!capturesIn(scope)) {
-      if (pendingParams.length > 0) takeStart(params); // started while capturing (a profiler stopped since)
       return;
     }
     const end = performance.now();
     const sql = String(context.query ?? '');
-    const first = takeStart(params);
+    const params = (context.params ?? []) as readonly unknown[];
+    const pending = starts.get(params);
+    let first: Pending | undefined;
+    if (Array.isArray(pending)) {
+      first = pending.shift();
+      if (pending.length === 0) starts.delete(params);
+    } else {
+      first = pending;
+      starts.delete(params);
+    }
     const startAt = first === undefined ? undefined : typeof first === 'number' ? first : first.at;
     const stack = typeof first === 'object' ? first.stack : undefined;
     const redact = settings.redactParams ?? false;
