@@ -4,6 +4,15 @@ export { currentBatch, runInBatch, type StratumBatch } from './batch-context.js'
 export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export {
+  classNameOf,
+  type DecoratorContextLike,
+  describeDecoratorTarget,
+  isDecoratorContext,
+  isGeneratorFunction,
+  legacyMethodDescriptor,
+  memberName,
+} from './decorators/decorator-target.js';
+export {
   type AnyMethod,
   type DecoratedMember,
   type DualMethodDecorator,

@@ -1,4 +1,5 @@
 import { InvalidDecoratorError } from '../errors/invalid-decorator-error.js';
+import { classNameOf, isDecoratorContext, isGeneratorFunction, legacyMethodDescriptor } from './decorator-target.js';
 
 /** A method as a decorator wraps it. */
 export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
@@ -22,9 +23,6 @@ export interface DualMethodDecorator {
   ): (this: This, ...args: Args) => Return;
   <T>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;
 }
-
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
-const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as FunctionConstructor;
 
 /**
  * Builds a method decorator for both decorator modes from one `wrap(method, member)`: the
@@ -55,30 +53,12 @@ export function methodDecorator(
       assertNotGenerator(target, label, name);
       return named(wrap(target as AnyMethod, { name, className: undefined }), name);
     }
-    const owner = classNameOf(target);
-    if (typeof key !== 'string' && typeof key !== 'symbol') {
-      const what = typeof target === 'function' ? `the class ${owner}` : `a parameter of ${owner}`;
-      throw new InvalidDecoratorError(label, 'a method', what);
-    }
-    const name = String(key);
-    const member = `${owner}.${name}`;
-    if (typeof descriptor !== 'object' || descriptor === null) {
-      throw new InvalidDecoratorError(
-        label,
-        'a method',
-        typeof descriptor === 'number' ? `a parameter of ${member}` : `the field ${member}`,
-      );
-    }
-    const property = descriptor as PropertyDescriptor;
-    if (property.get !== undefined || property.set !== undefined) {
-      const kind = property.get === undefined ? 'setter' : property.set === undefined ? 'getter' : 'accessor';
-      throw new InvalidDecoratorError(label, 'a method', `the ${kind} ${member}`);
-    }
-    if (typeof property.value !== 'function') {
-      throw new InvalidDecoratorError(label, 'a method', `the property ${member}`);
-    }
+    const { property, member, key: name } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
     assertNotGenerator(property.value, label, member);
-    property.value = named(wrap(property.value as AnyMethod, { name, className: owner }), name);
+    property.value = named(
+      wrap(property.value as AnyMethod, { name: String(name), className: classNameOf(target) }),
+      String(name),
+    );
     return property;
   }) as DualMethodDecorator;
 }
@@ -89,20 +69,10 @@ function named(wrapper: AnyMethod, name: string): AnyMethod {
   return wrapper;
 }
 
-function isDecoratorContext(value: unknown): value is { kind: string; name: unknown } {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
-}
-
 function assertNotGenerator(method: unknown, label: string, member: string): void {
-  if (method instanceof GeneratorFunction || method instanceof AsyncGeneratorFunction) {
+  if (isGeneratorFunction(method)) {
     throw new InvalidDecoratorError(label, 'a method that is not a generator', `the generator method ${member}`);
   }
-}
-
-function classNameOf(target: unknown): string {
-  if (typeof target === 'function') return target.name || '(anonymous class)';
-  if (typeof target === 'object' && target !== null) return target.constructor?.name || '(anonymous class)';
-  return String(target);
 }
 
 /**

@@ -1,4 +1,14 @@
-import { InvalidArgumentError, InvalidDecoratorError, runInBatch } from '@stratum/core';
+import {
+  classNameOf,
+  type DecoratorContextLike,
+  InvalidArgumentError,
+  InvalidDecoratorError,
+  isDecoratorContext,
+  isGeneratorFunction,
+  legacyMethodDescriptor,
+  memberName,
+  runInBatch,
+} from '@stratum/core';
 import { type BatchedOptions, type ResolvedBatchedOptions, readBatchedOptions } from './batched-options.js';
 import { KeyBatcher } from './key-batcher.js';
 
@@ -21,9 +31,6 @@ export interface BatchedDecorator {
 }
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
-
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
-const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as FunctionConstructor;
 
 /**
  * Batches a single-key method: the calls made on one instance in the same tick become ONE call of
@@ -104,19 +111,6 @@ export function Batched(options: BatchedOptions): BatchedDecorator {
   return decorate as BatchedDecorator;
 }
 
-interface DecoratorContextLike {
-  kind: string;
-  name?: unknown;
-  static?: boolean;
-  /** The 2021-12 proposal's spelling (some compilers still emit it). */
-  isStatic?: boolean;
-  addInitializer?: (initializer: (this: unknown) => void) => void;
-}
-
-function isDecoratorContext(value: unknown): value is DecoratorContextLike {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
-}
-
 function decorateStandard(
   method: unknown,
   context: DecoratorContextLike,
@@ -153,28 +147,8 @@ function decorateLegacy(
   label: string,
   options: ResolvedBatchedOptions,
 ): unknown {
-  if (typeof key !== 'string' && typeof key !== 'symbol') {
-    if (typeof target === 'function' && key === undefined && descriptor === undefined) {
-      throw new InvalidDecoratorError(label, 'a method', `the class ${classNameOf(target)}`);
-    }
-    throw new InvalidDecoratorError(label, 'a method', describeTarget(target, descriptor));
-  }
-  const member = `${classNameOf(target)}.${memberName(key)}`;
-  if (typeof descriptor === 'number') {
-    throw new InvalidDecoratorError(label, 'a method', `a parameter of ${member}`);
-  }
-  if (typeof descriptor !== 'object' || descriptor === null) {
-    throw new InvalidDecoratorError(label, 'a method', `the field ${member}`);
-  }
-  const property = descriptor as PropertyDescriptor;
-  if (property.get !== undefined || property.set !== undefined) {
-    const kind = property.get === undefined ? 'setter' : property.set === undefined ? 'getter' : 'accessor';
-    throw new InvalidDecoratorError(label, 'a method', `the ${kind} ${member}`);
-  }
-  if (typeof property.value !== 'function') {
-    throw new InvalidDecoratorError(label, 'a method', `the property ${member} (a ${typeof property.value})`);
-  }
-  assertSingleKeyMethod(property.value, label, member, options, key);
+  const { property, member } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
+  assertSingleKeyMethod(property.value, label, member, options, key as string | symbol);
   // The class body is complete when legacy decorators run: a batch method declared on it (or
   // inherited) is on the prototype chain. Absent, a subclass or an instance field may still supply it:
   // the first call on each instance checks.
@@ -182,7 +156,7 @@ function decorateLegacy(
   if (problem !== undefined && problem !== ABSENT) {
     throw missingBatchMethod(label, options, member, problem);
   }
-  property.value = batchedMethod(property.value as Method, options, label, memberName(key));
+  property.value = batchedMethod(property.value as Method, options, label, memberName(key as string | symbol));
   return property;
 }
 
@@ -193,7 +167,7 @@ function assertSingleKeyMethod(
   options: ResolvedBatchedOptions,
   key: unknown,
 ): void {
-  if (method instanceof GeneratorFunction || method instanceof AsyncGeneratorFunction) {
+  if (isGeneratorFunction(method)) {
     throw new InvalidDecoratorError(label, 'a single-key method', `the generator method ${member}`);
   }
   const { length } = method as Method;
@@ -289,31 +263,6 @@ function missingBatchMethod(
     `a method of a class that has the batch method ${memberName(options.batch)}(keys)`,
     `${member} (${why})`,
   );
-}
-
-/** `C` for the class `C` itself (static members) or for `C.prototype` / an instance of `C`. */
-function classNameOf(value: unknown): string {
-  const name =
-    typeof value === 'function'
-      ? value.name
-      : (value as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
-  return typeof name === 'string' && name.length > 0 ? name : 'anonymous';
-}
-
-function describeTarget(value: unknown, descriptor: unknown): string {
-  if (typeof descriptor === 'number') {
-    return `a parameter of ${classNameOf(value)}`;
-  }
-  if (typeof value === 'function') {
-    return `the function ${classNameOf(value)}`;
-  }
-  return value === null || typeof value !== 'object'
-    ? `the value ${String(value)}`
-    : `an object (${classNameOf(value)})`;
-}
-
-function memberName(key: string | symbol): string {
-  return typeof key === 'symbol' ? `[${key.description ?? ''}]` : key;
 }
 
 function describeKey(key: string | symbol): string {

@@ -3,12 +3,18 @@ import {
   assertEagerLoadPaths,
   assertPopulatePaths,
   BaseRepository,
+  classNameOf,
+  type DecoratorContextLike,
+  describeDecoratorTarget,
   EAGER_LOAD_DEFAULT,
   EAGER_LOAD_STRATEGIES,
   type EagerLoadSpec,
   type EagerLoadStrategy,
   InvalidArgumentError,
   InvalidDecoratorError,
+  isDecoratorContext,
+  isGeneratorFunction,
+  memberName,
   runWithEagerLoad,
 } from '@stratum/core';
 import type { EagerLoadReturnError, FailsWith, RepositoryEntity } from './eager-loaded.js';
@@ -75,8 +81,6 @@ export interface EagerLoadDeclaration {
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const OPTION_KEYS = new Set<string>(['strategy']);
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
-const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as FunctionConstructor;
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor;
 const declarations = new WeakMap<object, EagerLoadDeclaration>();
 
@@ -188,18 +192,6 @@ function readOptions(options: EagerLoadOptions | undefined): EagerLoadStrategy |
   return strategy;
 }
 
-interface DecoratorContextLike {
-  kind: string;
-  name?: unknown;
-  static?: boolean;
-  isStatic?: boolean;
-  addInitializer?: (initializer: (this: unknown) => void) => void;
-}
-
-function isDecoratorContext(value: unknown): value is DecoratorContextLike {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
-}
-
 const EXPECTED = 'a method or a class of a BaseRepository subclass';
 
 function decorateStandard(value: unknown, context: DecoratorContextLike, label: string, spec: Spec): unknown {
@@ -229,9 +221,9 @@ function decorateLegacy(target: unknown, key: unknown, descriptor: unknown, labe
     return undefined;
   }
   if (typeof key !== 'string' && typeof key !== 'symbol') {
-    throw new InvalidDecoratorError(label, EXPECTED, describeTarget(target, descriptor));
+    throw new InvalidDecoratorError(label, EXPECTED, describeDecoratorTarget(target, descriptor));
   }
-  const member = `${classNameOf(target)}.${typeof key === 'symbol' ? `[${key.description ?? ''}]` : key}`;
+  const member = `${classNameOf(target)}.${memberName(key)}`;
   if (typeof descriptor === 'number') {
     throw new InvalidDecoratorError(label, EXPECTED, `a parameter of ${member}`);
   }
@@ -280,13 +272,17 @@ function eagerMethod(
   spec: Spec,
 ): Method {
   const fn: object = original;
-  const isGenerator = fn instanceof GeneratorFunction || fn instanceof AsyncGeneratorFunction;
+  const isGenerator = isGeneratorFunction(fn);
   const isAsync = fn instanceof AsyncFunction;
   const active = new Map<string, ActiveEagerLoad>();
 
   function activeFor(self: unknown): ActiveEagerLoad {
     if (!(self instanceof BaseRepository)) {
-      throw new InvalidDecoratorError(label, EXPECTED, `the method ${member} called on ${describeTarget(self)}`);
+      throw new InvalidDecoratorError(
+        label,
+        EXPECTED,
+        `the method ${member} called on ${describeDecoratorTarget(self)}`,
+      );
     }
     const entity = self.getEntityName();
     let eager = active.get(entity);
@@ -334,24 +330,4 @@ function stepWith(eager: ActiveEagerLoad, iterator: Iterator<unknown> & AsyncIte
     wrapped[Symbol.iterator] = () => wrapped;
   }
   return wrapped;
-}
-
-function classNameOf(value: unknown): string {
-  const name =
-    typeof value === 'function'
-      ? value.name
-      : (value as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
-  return typeof name === 'string' && name.length > 0 ? name : 'anonymous';
-}
-
-function describeTarget(value: unknown, descriptor?: unknown): string {
-  if (typeof descriptor === 'number') {
-    return `a parameter of ${classNameOf(value)}`;
-  }
-  if (typeof value === 'function') {
-    return `the function ${classNameOf(value)}`;
-  }
-  return value === null || typeof value !== 'object'
-    ? `the value ${String(value)}`
-    : `an object (${classNameOf(value)})`;
 }

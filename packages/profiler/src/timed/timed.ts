@@ -1,4 +1,13 @@
-import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
+import {
+  classNameOf,
+  type DecoratorContextLike,
+  InvalidArgumentError,
+  InvalidDecoratorError,
+  isDecoratorContext,
+  isGeneratorFunction,
+  legacyMethodDescriptor,
+  memberName,
+} from '@stratum/core';
 import { type TimedMetric, timedMetric } from './timed-metrics.js';
 
 /** Options of {@link Timed}. */
@@ -31,8 +40,6 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const OPTION_KEYS = new Set<string>(['awaitThenables']);
 const NS_PER_MS = 1_000_000;
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
-const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as FunctionConstructor;
 
 /**
  * Times every call of a method (sync or async) into a latency histogram named `name`, by default
@@ -113,18 +120,6 @@ function readOptions(options: TimedOptions | undefined): boolean {
   return awaitThenables;
 }
 
-interface DecoratorContextLike {
-  kind: string;
-  name?: unknown;
-  private?: boolean;
-  /** The 2021-12 proposal's spelling (some compilers still emit it). */
-  isPrivate?: boolean;
-}
-
-function isDecoratorContext(value: unknown): value is DecoratorContextLike {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
-}
-
 function decorateStandard(
   method: unknown,
   context: DecoratorContextLike,
@@ -161,30 +156,7 @@ function decorateLegacy(
   name: string | undefined,
   awaitThenables: boolean,
 ): unknown {
-  if (typeof key !== 'string' && typeof key !== 'symbol') {
-    if (typeof target === 'function' && key === undefined && descriptor === undefined) {
-      throw new InvalidDecoratorError(label, 'a method', `the class ${classNameOf(target)}`);
-    }
-    if (typeof descriptor === 'number') {
-      throw new InvalidDecoratorError(label, 'a method', `a parameter of ${classNameOf(target)}`);
-    }
-    throw new InvalidDecoratorError(label, 'a method', describeTarget(target));
-  }
-  const member = `${classNameOf(target)}.${memberName(key)}`;
-  if (typeof descriptor === 'number') {
-    throw new InvalidDecoratorError(label, 'a method', `a parameter of ${member}`);
-  }
-  if (typeof descriptor !== 'object' || descriptor === null) {
-    throw new InvalidDecoratorError(label, 'a method', `the field ${member}`);
-  }
-  const property = descriptor as PropertyDescriptor;
-  if (property.get !== undefined || property.set !== undefined) {
-    const kind = property.get === undefined ? 'setter' : property.set === undefined ? 'getter' : 'accessor';
-    throw new InvalidDecoratorError(label, 'a method', `the ${kind} ${member}`);
-  }
-  if (typeof property.value !== 'function') {
-    throw new InvalidDecoratorError(label, 'a method', `the property ${member} (a ${typeof property.value})`);
-  }
+  const { property, member } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
   assertNotGenerator(property.value, label, member);
   property.value = timeMethod(property.value as Method, timedMetric(name ?? member), undefined, awaitThenables);
   return property;
@@ -263,7 +235,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function assertNotGenerator(method: unknown, label: string, member: string): void {
-  if (method instanceof GeneratorFunction || method instanceof AsyncGeneratorFunction) {
+  if (isGeneratorFunction(method)) {
     // Timing a generator would time creating the iterator, not the work: refuse rather than mislead.
     throw new InvalidDecoratorError(label, 'a method', `the generator method ${member}`);
   }
@@ -277,26 +249,4 @@ function declaringClassName(self: unknown, key: string | symbol, method: Method)
     }
   }
   return undefined;
-}
-
-/** `C` for the class `C` itself (static members) or for `C.prototype` / an instance of `C`. */
-function classNameOf(value: unknown): string {
-  const name =
-    typeof value === 'function'
-      ? value.name
-      : (value as { constructor?: { name?: unknown } } | null | undefined)?.constructor?.name;
-  return typeof name === 'string' && name.length > 0 ? name : 'anonymous';
-}
-
-function describeTarget(value: unknown): string {
-  if (typeof value === 'function') {
-    return `the function ${classNameOf(value)}`;
-  }
-  return value === null || typeof value !== 'object'
-    ? `the value ${String(value)}`
-    : `an object (${classNameOf(value)})`;
-}
-
-function memberName(key: string | symbol): string {
-  return typeof key === 'symbol' ? `[${key.description ?? ''}]` : key;
 }
