@@ -95,6 +95,27 @@ describeEachDriver('profile()', (ctx) => {
       expect(outer.count).toBe(3);
     });
 
+    it('times every query from its own start, even after a query that never reached the database', async () => {
+      // MikroORM calls onQuery, then formats the query: when formatting throws, the logger never hears
+      // of it, and its start must not be taken for a later query's.
+      const lost: unknown[] = [7];
+      await profile(async () => chinook.orm.config.get('onQuery')('select ? as lost', lost));
+      const em = chinook.em();
+      const began = performance.now();
+      const report = await profile(async () => {
+        await em.findOne(Track, 1);
+        await Promise.all([em.findOne(Track, 2), em.findOne(Track, 3), em.find(Album, { id: 4 })]);
+        await em.findOne(Track, 5);
+      });
+      const ended = performance.now();
+      expect(report.count).toBe(5);
+      for (const query of report.queries) {
+        expect(query.startedAt).toBeGreaterThanOrEqual(began);
+        expect(query.startedAt + query.durationMs).toBeLessThanOrEqual(ended);
+        expect(query.durationMs).toBeGreaterThan(0);
+      }
+    });
+
     it('keeps concurrent scopes apart', async () => {
       const [a, b] = await Promise.all([
         profile(async () => {

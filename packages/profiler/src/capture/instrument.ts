@@ -6,6 +6,7 @@ import { CallStack } from './call-stack.js';
 import { CapturedQuery } from './captured-query.js';
 import type { PlanRunner } from './explain-plan.js';
 import type { QueryConnection, QueryEvent } from './query-event.js';
+import { type SqlText, SqlTextTable } from './sql-text-table.js';
 
 /** Receives every query captured while it is registered. */
 export type QuerySink = (event: QueryEvent) => void;
@@ -41,13 +42,12 @@ type ExecutingConnection = { execute(sql: string, params: readonly unknown[]): P
 /** A MikroORM instance, or any of its EntityManagers: what `instrument` hooks into. */
 export type ProfiledOrm = { readonly em: ProfiledEntityManager } | ProfiledEntityManager;
 
+/** A query's start while it runs: when, its SQL text's record, and its call stack if one was captured. */
 interface Start {
   readonly at: number;
+  readonly text: SqlText | undefined;
   readonly stack: CallStack | undefined;
 }
-
-/** A pending start: the time alone (no allocation) or, with a captured stack, both. */
-type Pending = number | Start;
 
 /** SQL texts whose stack sampling is tracked; past this the counts start over (bounded memory). */
 const MAX_SAMPLED_SQL = 10_000;
@@ -92,37 +92,89 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   const settings: InstrumentOptions = { ...options };
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
-  // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the logger.
-  const starts = new WeakMap<object, Pending | Pending[]>();
-  const seen = new Map<string, number>();
+  // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the
+  // logger. The common case, one query in flight at a time, uses one slot (no hashing, no allocation);
+  // the slot is used only while no start waits in the WeakMap, so it always holds the oldest start
+  // (first in, first out for a params array sent twice at once). A start whose query never reaches the
+  // logger (formatting threw) only sends later queries through the WeakMap: slower, never wrong.
+  let slotParams: object | undefined;
+  let slotAt = 0;
+  let slotText: SqlText | undefined;
+  let slotStack: CallStack | undefined;
+  const starts = new WeakMap<object, Start | Start[]>();
+  let waiting = 0;
+  // What takeStart() found: three variables rather than an object, so the common path allocates nothing.
+  let takenAt: number | undefined;
+  let takenText: SqlText | undefined;
+  let takenStack: CallStack | undefined;
+  const texts = new SqlTextTable(MAX_SAMPLED_SQL);
+  let untracked = 0;
 
   const previousOnQuery = config.get('onQuery');
   const onQuery = (sql: string, params: readonly unknown[]) => {
     const scope = scopeSinks.getStore();
     if (capturesIn(scope)) {
       const at = performance.now();
-      const start: Pending =
-        scope !== undefined || wantsSampledStack(sql, settings)
-          ? { at, stack: CallStack.capture(settings.stackDepth ?? 30) }
-          : at;
-      const pending = starts.get(params);
-      starts.set(
-        params,
-        pending === undefined ? start : Array.isArray(pending) ? [...pending, start] : [pending, start],
-      );
+      const text = texts.intern(sql);
+      const stack =
+        scope !== undefined || wantsSampledStack(text) ? CallStack.capture(settings.stackDepth ?? 30) : undefined;
+      if (slotParams === undefined && waiting === 0) {
+        slotParams = params;
+        slotAt = at;
+        slotText = text;
+        slotStack = stack;
+      } else {
+        const start: Start = { at, text, stack };
+        const pending = starts.get(params);
+        starts.set(
+          params,
+          pending === undefined ? start : Array.isArray(pending) ? [...pending, start] : [pending, start],
+        );
+        waiting++;
+      }
     }
     return previousOnQuery(sql, params);
   };
   config.set('onQuery', onQuery);
 
-  /** Outside scopes: the first `sampledStacks` queries of each SQL text, then one in `stackSampleRate`. */
-  function wantsSampledStack(sql: string, settings: InstrumentOptions): boolean {
-    const count = (seen.get(sql) ?? 0) + 1;
-    if (seen.size >= MAX_SAMPLED_SQL && !seen.has(sql)) {
-      seen.clear();
+  /** Takes the start `onQuery` recorded for `params` (the oldest first) into `taken*`; `takenAt` is undefined if none. */
+  function takeStart(params: object): void {
+    if (params === slotParams) {
+      slotParams = undefined;
+      takenAt = slotAt;
+      takenText = slotText;
+      takenStack = slotStack;
+      slotText = undefined;
+      slotStack = undefined;
+      return;
     }
-    seen.set(sql, count);
-    return count <= (settings.sampledStacks ?? 3) || count % (settings.stackSampleRate ?? 1024) === 0;
+    const pending = starts.get(params);
+    let start: Start | undefined;
+    if (pending !== undefined) {
+      waiting--;
+      if (!Array.isArray(pending)) {
+        starts.delete(params);
+        start = pending;
+      } else {
+        start = pending.shift();
+        if (pending.length === 0) starts.delete(params);
+      }
+    }
+    takenAt = start?.at;
+    takenText = start?.text;
+    takenStack = start?.stack;
+  }
+
+  /**
+   * Outside scopes: the first `sampledStacks` queries of each SQL text, then one in `stackSampleRate`
+   * (texts too long to be kept: one in `stackSampleRate` of them all).
+   */
+  function wantsSampledStack(text: SqlText | undefined): boolean {
+    const rate = settings.stackSampleRate ?? 1024;
+    if (text === undefined) {
+      return ++untracked % rate === 0;
+    }
+    return text.count <= (settings.sampledStacks ?? 3) || text.count % rate === 0;
   }
 
   // EXPLAIN and its helper queries run on the read connection, never captured themselves.
@@ -139,19 +191,16 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       return;
     }
     const end = performance.now();
-    const sql = String(context.query ?? '');
+    const logged = String(context.query ?? '');
     const params = (context.params ?? []) as readonly unknown[];
-    const pending = starts.get(params);
-    let first: Pending | undefined;
-    if (Array.isArray(pending)) {
-      first = pending.shift();
-      if (pending.length === 0) starts.delete(params);
-    } else {
-      first = pending;
-      starts.delete(params);
-    }
-    const startAt = first === undefined ? undefined : typeof first === 'number' ? first : first.at;
-    const stack = typeof first === 'object' ? first.stack : undefined;
+    takeStart(params);
+    const startAt = takenAt;
+    const stack = takenStack;
+    // The kept string of the text when the logger got what onQuery saw (almost always): later lookups
+    // by text then find a hash already computed.
+    const sql = takenText !== undefined && takenText.sql === logged ? takenText.sql : logged;
+    takenText = undefined;
+    takenStack = undefined;
     const redact = settings.redactParams ?? false;
     const kind = kindOf(sql);
     const event = new CapturedQuery(
