@@ -1,7 +1,7 @@
 import { wrap } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { BaseRepository, InvalidArgumentError } from '@stratum/core';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { Track } from '../../../examples/chinook/src/entities/index.js';
 import { TrackRepository } from '../../../examples/chinook/src/repositories/track-repository.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
