@@ -31,6 +31,15 @@ const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10;
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const COUNTS_LENGTH = 33 * SUB_BUCKET_HALF_COUNT;
 const UINT32_LIMIT = 0xffff_ffff;
+/**
+ * The counts are kept in chunks of 1024 (a sub-bucket half: one HDR bucket from 2048 ns up, the first
+ * 2048 ns in two), each allocated when a value first lands in it: a query's latencies fill a few.
+ */
+const CHUNK_BITS = SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+const CHUNK_LENGTH = 1 << CHUNK_BITS;
+const CHUNKS = COUNTS_LENGTH / CHUNK_LENGTH;
+
+type Chunk = Uint32Array | Float64Array;
 
 /**
  * The HDR counts index of `value` (an integer, 0 .. HIGHEST_NS): the formula of `hdr-histogram-js`
@@ -83,8 +92,10 @@ function ulp(x: number): number {
  * integer arithmetic: about 10 ns, where the library's pure-JS `recordValue` costs 30-70 ns (and its
  * WebAssembly one needs explicit freeing). {@link summary} scans the counts once (tens of µs);
  * {@link toHdrHistogram} hands over a real `hdr-histogram-js` histogram for encoding or plotting.
- * The counts (32-bit, 132 KiB, widened to 64-bit if one ever overflows) are allocated on the first
- * `record`, so an unused `LatencyHistogram` costs almost nothing.
+ * The counts (32-bit, widened to 64-bit if one ever overflows) are allocated 4 KiB at a time, one chunk
+ * per power of two the values span: query latencies from 10 µs to 5 ms take 10 chunks (40 KiB), those
+ * of one query shape usually 1–3, instead of the 132 KiB of the whole layout (the always-on profiler
+ * keeps one histogram per shape, 200 by default). An unused `LatencyHistogram` costs almost nothing.
  *
  * @example
  * ```ts
@@ -96,7 +107,8 @@ function ulp(x: number): number {
  * ```
  */
 export class LatencyHistogram {
-  #counts: Uint32Array | Float64Array | undefined;
+  /** {@link CHUNKS} chunks of counts, each undefined until a value lands in it; undefined until the first. */
+  #chunks: (Chunk | undefined)[] | undefined;
   #count = 0;
   #totalNs = 0;
   #minNs = Number.POSITIVE_INFINITY;
@@ -129,13 +141,16 @@ export class LatencyHistogram {
     if (ns > this.#maxNs) {
       this.#maxNs = ns;
     }
-    const counts = this.#counts ?? this.#allocate();
     const index = countsIndex(ns < HIGHEST_NS ? Math.trunc(ns) : HIGHEST_NS);
-    const count = (counts[index] as number) + 1;
-    if (count > UINT32_LIMIT && counts instanceof Uint32Array) {
-      this.#widen()[index] = count;
+    const chunks = this.#chunks ?? this.#allocate();
+    const at = index >>> CHUNK_BITS;
+    const chunk = chunks[at] ?? this.#allocateChunk(at);
+    const offset = index & (CHUNK_LENGTH - 1);
+    const count = (chunk[offset] as number) + 1;
+    if (count > UINT32_LIMIT && chunk instanceof Uint32Array) {
+      this.#widen(at)[offset] = count;
     } else {
-      counts[index] = count;
+      chunk[offset] = count;
     }
   }
 
@@ -164,9 +179,9 @@ export class LatencyHistogram {
    */
   percentilesMs(percentiles: readonly number[]): number[] {
     percentiles.forEach(assertPercentile);
-    const counts = this.#counts;
+    const chunks = this.#chunks;
     const total = this.#count;
-    if (total === 0 || counts === undefined) {
+    if (total === 0 || chunks === undefined) {
       return percentiles.map(() => 0);
     }
     // hdr-histogram-js's getValueAtPercentile, for all the percentiles in one pass over the counts.
@@ -179,18 +194,30 @@ export class LatencyHistogram {
     let next = 0;
     let threshold = thresholds[0] as number;
     let seen = 0;
-    for (let index = 0; index < counts.length; index++) {
-      seen += counts[index] as number;
-      while (seen >= threshold) {
-        const at = order[next] as number;
-        const ns = percentiles[at] === 0 ? valueAtIndex(index) : highestValueAtIndex(index);
-        // The histogram answers a bucket's bound: keep it inside the exact range.
-        out[at] = Math.min(Math.max(ns, this.#minNs), this.#maxNs) / NS_PER_MS;
-        next++;
-        if (next === order.length) {
-          return out;
+    for (let at = 0; at < CHUNKS; at++) {
+      // An empty chunk adds nothing to `seen`: no threshold is crossed in it.
+      const chunk = chunks[at];
+      if (chunk === undefined) {
+        continue;
+      }
+      for (let offset = 0; offset < CHUNK_LENGTH; offset++) {
+        const count = chunk[offset] as number;
+        if (count === 0) {
+          continue;
         }
-        threshold = thresholds[next] as number;
+        seen += count;
+        const index = (at << CHUNK_BITS) + offset;
+        while (seen >= threshold) {
+          const which = order[next] as number;
+          const ns = percentiles[which] === 0 ? valueAtIndex(index) : highestValueAtIndex(index);
+          // The histogram answers a bucket's bound: keep it inside the exact range.
+          out[which] = Math.min(Math.max(ns, this.#minNs), this.#maxNs) / NS_PER_MS;
+          next++;
+          if (next === order.length) {
+            return out;
+          }
+          threshold = thresholds[next] as number;
+        }
       }
     }
     return out;
@@ -216,12 +243,11 @@ export class LatencyHistogram {
       numberOfSignificantValueDigits: 3,
       useWebAssembly: false,
     });
-    const counts = this.#counts;
-    if (counts !== undefined) {
-      for (let index = 0; index < counts.length; index++) {
-        const count = counts[index] as number;
+    for (const [at, chunk] of (this.#chunks ?? []).entries()) {
+      for (let offset = 0; chunk !== undefined && offset < CHUNK_LENGTH; offset++) {
+        const count = chunk[offset] as number;
         if (count > 0) {
-          hdr.recordValueWithCount(valueAtIndex(index), count);
+          hdr.recordValueWithCount(valueAtIndex((at << CHUNK_BITS) + offset), count);
         }
       }
     }
@@ -269,7 +295,9 @@ export class LatencyHistogram {
    * ```
    */
   reset(): void {
-    this.#counts?.fill(0);
+    for (const chunk of this.#chunks ?? []) {
+      chunk?.fill(0);
+    }
     this.#count = 0;
     this.#totalNs = 0;
     this.#minNs = Number.POSITIVE_INFINITY;
@@ -290,21 +318,28 @@ export class LatencyHistogram {
     if (!(other instanceof LatencyHistogram)) {
       throw new InvalidArgumentError('other', 'a LatencyHistogram', other);
     }
-    const source = other.#counts;
-    if (other.#count === 0 || source === undefined) {
+    const sources = other.#chunks;
+    if (other.#count === 0 || sources === undefined) {
       return this;
     }
     // Read `other` before writing: merging a histogram into itself doubles it.
     const { count, totalNs, minNs, maxNs } = other.#totals();
-    let target = this.#counts ?? this.#allocate();
-    for (let index = 0; index < source.length; index++) {
-      const add = source[index] as number;
-      if (add > 0) {
-        const sum = (target[index] as number) + add;
-        if (sum > UINT32_LIMIT && target instanceof Uint32Array) {
-          target = this.#widen();
+    const targets = this.#chunks ?? this.#allocate();
+    for (let at = 0; at < CHUNKS; at++) {
+      const source = sources[at];
+      if (source === undefined) {
+        continue;
+      }
+      let target = targets[at] ?? this.#allocateChunk(at);
+      for (let offset = 0; offset < CHUNK_LENGTH; offset++) {
+        const add = source[offset] as number;
+        if (add > 0) {
+          const sum = (target[offset] as number) + add;
+          if (sum > UINT32_LIMIT && target instanceof Uint32Array) {
+            target = this.#widen(at);
+          }
+          target[offset] = sum;
         }
-        target[index] = sum;
       }
     }
     this.#count += count;
@@ -318,17 +353,25 @@ export class LatencyHistogram {
     return { count: this.#count, totalNs: this.#totalNs, minNs: this.#minNs, maxNs: this.#maxNs };
   }
 
-  #allocate(): Uint32Array {
-    const counts = new Uint32Array(COUNTS_LENGTH);
-    this.#counts = counts;
-    return counts;
+  #allocate(): (Chunk | undefined)[] {
+    const chunks = new Array<Chunk | undefined>(CHUNKS).fill(undefined);
+    this.#chunks = chunks;
+    return chunks;
   }
 
-  /** A count would pass 2^32 - 1: move to 64-bit (float) counts, exact to 2^53. */
-  #widen(): Float64Array {
-    const counts = Float64Array.from(this.#counts ?? []);
-    this.#counts = counts;
-    return counts;
+  #allocateChunk(at: number): Uint32Array {
+    const chunks = this.#chunks ?? this.#allocate();
+    const chunk = new Uint32Array(CHUNK_LENGTH);
+    chunks[at] = chunk;
+    return chunk;
+  }
+
+  /** A count of chunk `at` would pass 2^32 - 1: move that chunk to 64-bit (float) counts, exact to 2^53. */
+  #widen(at: number): Float64Array {
+    const chunks = this.#chunks ?? this.#allocate();
+    const widened = Float64Array.from(chunks[at] ?? new Uint32Array(CHUNK_LENGTH));
+    chunks[at] = widened;
+    return widened;
   }
 }
 

@@ -91,6 +91,23 @@ describe('LatencyHistogram', () => {
     expect(encodeIntoCompressedBase64(latency.toHdrHistogram())).toBe(encodeIntoCompressedBase64(reference));
   });
 
+  it('answers as hdr-histogram-js for query latencies with a gap of empty ranges up to one slow outlier', () => {
+    const next = random(7);
+    const latency = new LatencyHistogram();
+    const reference = referenceHistogram();
+    const values = Array.from({ length: 20_000 }, () => Math.floor(50_000 + next() * 150_000)); // 50-200 µs
+    values.push(HOUR_NS - 5, 1500);
+    for (const value of values) {
+      latency.record(value);
+      reference.recordValue(value);
+    }
+    const percentiles = [0, 1, 50, 95, 99, 99.99, 99.999, 100];
+    expect(latency.percentilesMs(percentiles).map((ms) => Math.round(ms * MS))).toEqual(
+      percentiles.map((p) => Math.min(reference.getValueAtPercentile(p), HOUR_NS - 5)),
+    );
+    expect(encodeIntoCompressedBase64(latency.toHdrHistogram())).toBe(encodeIntoCompressedBase64(reference));
+  });
+
   it('keeps fractions of a nanosecond in the sum and clamps durations over an hour in the percentiles only', () => {
     const latency = new LatencyHistogram();
     latency.record(0.5);
