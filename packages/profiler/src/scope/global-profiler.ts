@@ -9,13 +9,6 @@ import { LatencyHistogram, type LatencySummary } from '../stats/latency-histogra
 const MAX_SQL_TEXTS = 4096;
 /** Longer SQL (bulk statements with inlined values) is not remembered by its text. */
 const MAX_SQL_TEXT_LENGTH = 4096;
-/**
- * Queries held before they are recorded, all at once. Recording a query between two of MikroORM's
- * touches the shape table, two histograms and the ring of recent queries with cold caches; a batch
- * of them touches each once. Every read records what is held first, and a slow query is recorded at
- * once (its plan starts right away), so nothing a reader sees is late.
- */
-const BATCH = 256;
 
 /** Options of {@link startProfiling}. */
 export interface GlobalProfilerOptions {
@@ -86,8 +79,6 @@ export class GlobalProfiler {
   readonly #maxSlowQueries: number;
   readonly #recent: QueryEvent[] = [];
   #next = 0;
-  /** Captured, not yet recorded (see {@link BATCH}). */
-  readonly #held: QueryEvent[] = [];
   readonly #shapes = new Map<string, Shape>();
   /** Shapes by SQL text (MikroORM's template): a repeated query is one lookup, no fingerprinting. */
   readonly #bySql = new Map<string, Shape>();
@@ -106,7 +97,7 @@ export class GlobalProfiler {
     this.#maxSlowQueries = positive('maxSlowQueries', options.maxSlowQueries ?? 50);
     this.#explain = options.explainSlowQueries ?? true;
     this.#largeTableRows = options.largeTableRows ?? 1000;
-    this.#stop = addGlobalQuerySink((event) => this.#take(event));
+    this.#stop = addGlobalQuerySink((event) => this.#record(event));
   }
 
   /** Whether it still records. */
@@ -116,19 +107,16 @@ export class GlobalProfiler {
 
   /** The most recent queries, oldest first. */
   recent(): QueryEvent[] {
-    this.#recordHeld();
     return [...this.#recent.slice(this.#next), ...this.#recent.slice(0, this.#next)];
   }
 
   /** The slow-query log, oldest first. */
   slowQueries(): SlowQuery[] {
-    this.#recordHeld();
     return [...this.#slow];
   }
 
   /** Statistics per query shape, most total time first. */
   fingerprints(): FingerprintStats[] {
-    this.#recordHeld();
     return [...this.#shapes.values()]
       .map((shape) => ({
         fingerprint: shape.fingerprint,
@@ -143,13 +131,11 @@ export class GlobalProfiler {
 
   /** All queries together: count, errors and latency. */
   totals(): { readonly queries: number; readonly errors: number; readonly latency: LatencySummary } {
-    this.#recordHeld();
     return { queries: this.#all.count, errors: this.#errors, latency: this.#all.summary() };
   }
 
   /** Forgets everything recorded so far (keeps recording). */
   reset(): void {
-    this.#held.length = 0;
     this.#recent.length = 0;
     this.#next = 0;
     this.#shapes.clear();
@@ -163,29 +149,12 @@ export class GlobalProfiler {
   stop(): void {
     this.#stop?.();
     this.#stop = undefined;
-    this.#recordHeld();
-  }
-
-  /** A captured query: held until {@link BATCH} are, recorded at once if slow (after those held, in order). */
-  #take(event: QueryEvent): void {
-    if (event.kind === 'transaction') {
-      return;
-    }
-    this.#held.push(event);
-    if (this.#held.length >= BATCH || event.durationMs >= this.#slowQueryMs) {
-      this.#recordHeld();
-    }
-  }
-
-  #recordHeld(): void {
-    const held = this.#held;
-    for (let i = 0; i < held.length; i++) {
-      this.#record(held[i] as QueryEvent);
-    }
-    held.length = 0;
   }
 
   #record(event: QueryEvent): void {
+    if (event.kind === 'transaction') {
+      return;
+    }
     if (this.#recent.length < this.#maxRecent) {
       this.#recent.push(event);
     } else {
