@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, StratumError } from '@stratum/core';
 import { CacheEpoch, EPOCH_TAG_PREFIX } from './cache-epoch.js';
 import { CacheStats, type CacheStatsSnapshot } from './cache-stats.js';

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { type Configuration, type Dictionary, type MetadataStorage, TransactionContext } from '@mikro-orm/core';
 import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
 import { currentBatch, currentOperation } from '@stratum/core';
