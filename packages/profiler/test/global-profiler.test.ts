@@ -27,6 +27,21 @@ describeEachDriver('startProfiling (always on)', (ctx) => {
     expect(byId!.rows).toBe(30);
   });
 
+  it('lets several profilers run side by side, each stopping on its own', async () => {
+    const first = startProfiling();
+    profiler = startProfiling();
+    const em = chinook.em();
+    await em.findOne(Track, 1);
+    await em.findOne(Track, 2);
+    first.stop();
+    first.stop(); // a second stop is harmless and stops no other profiler
+    await em.findOne(Track, 3);
+    expect(first.totals().queries).toBe(2);
+    expect(profiler.totals().queries).toBe(3);
+    expect(first.running).toBe(false);
+    expect(profiler.running).toBe(true);
+  });
+
   it('stays bounded: a ring of recent queries and a capped number of query shapes', async () => {
     profiler = startProfiling({ maxRecent: 5, maxFingerprints: 3 });
     const em = chinook.em();

@@ -64,7 +64,8 @@ const instrumented = new WeakMap<Configuration, Installed>();
 const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
 /** The scope of the profiler's own queries (EXPLAIN): never captured, whatever scopes enclose it. */
 const UNPROFILED: readonly QuerySink[] = Object.freeze([]);
-const globalSinks = new Set<QuerySink>();
+/** The global sinks, in registration order: an array, iterated per query without an iterator object. */
+let globalSinks: readonly QuerySink[] = [];
 let instrumentedOrms = 0;
 
 /**
@@ -227,8 +228,8 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
         sink(event);
       }
     }
-    for (const sink of globalSinks) {
-      sink(event);
+    for (let i = 0; i < globalSinks.length; i++) {
+      (globalSinks[i] as QuerySink)(event);
     }
   };
   logger.logQuery = capturingLogQuery;
@@ -286,9 +287,15 @@ export function withQuerySink<T>(sink: QuerySink, fn: () => T): T {
 
 /** Registers a sink for every query of every instrumented ORM; returns the function that removes it. */
 export function addGlobalQuerySink(sink: QuerySink): () => void {
-  globalSinks.add(sink);
+  globalSinks = [...globalSinks, sink];
+  let removed = false;
   return () => {
-    globalSinks.delete(sink);
+    // One registration, one removal: a sink added twice receives each query twice until both go.
+    const index = removed ? -1 : globalSinks.indexOf(sink);
+    removed = true;
+    if (index >= 0) {
+      globalSinks = [...globalSinks.slice(0, index), ...globalSinks.slice(index + 1)];
+    }
   };
 }
 
@@ -304,7 +311,7 @@ export function isInstrumented(orm: ProfiledOrm): boolean {
 
 /** Whether a query sent in the scope `scope` (the store of `scopeSinks`) is captured: one store read per hook. */
 function capturesIn(scope: readonly QuerySink[] | undefined): boolean {
-  return scope === undefined ? globalSinks.size > 0 : scope !== UNPROFILED;
+  return scope === undefined ? globalSinks.length > 0 : scope !== UNPROFILED;
 }
 
 function dialectOf(platform: unknown): QueryEvent['dialect'] {

@@ -6,9 +6,9 @@ export interface SqlText {
   count: number;
 }
 
-/** Characters a {@link sampledHash} reads along a long text, besides its last {@link TAIL} characters. */
-const SAMPLES = 32;
-const TAIL = 16;
+/** Characters a {@link sampledHash} reads spread along a text, besides its last {@link TAIL} characters. */
+const SAMPLES = 16;
+const TAIL = 8;
 
 /**
  * The distinct SQL texts an instrumented ORM sends, found by a hash of a sample of their characters
@@ -16,7 +16,7 @@ const TAIL = 16;
  *
  * MikroORM builds a new string for every query, so a `Map` keyed by the text hashes all of its
  * characters every time (≈ 200 ns for a 230-character select, measured in place: the largest item
- * of the capture path). Reading ≤ 48 characters and comparing the text with the one kept costs a
+ * of the capture path). Reading ≤ 25 characters and comparing the text with the one kept costs a
  * fraction of that. Texts that share the sampled characters share a bucket and are told apart by the
  * comparison. The kept string is then what the query's event carries, so the later lookups by text
  * (per-shape statistics, fingerprints) hash it once in its life, not once per query.
@@ -93,7 +93,7 @@ export class SqlTextTable {
 function sampledHash(sql: string): number {
   const length = sql.length;
   let hash = length;
-  const step = length > SAMPLES * 2 ? Math.floor(length / SAMPLES) : 1;
+  const step = length > SAMPLES ? Math.floor(length / SAMPLES) : 1;
   const tail = length - TAIL;
   for (let i = 0; i < tail; i += step) {
     hash = Math.imul(hash ^ sql.charCodeAt(i), 0x01000193);
