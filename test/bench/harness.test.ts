@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type BenchReport, formatReport, interleave, median, pairedTimeRatio, ratios, toResult } from './harness.js';
+import {
+  type BenchReport,
+  formatReport,
+  interleave,
+  median,
+  pairedSliceTimeRatio,
+  pairedTimeRatio,
+  ratios,
+  toResult,
+} from './harness.js';
 
 describe('bench harness', () => {
   it('median: middle value, or mean of the two middle values', () => {
@@ -70,6 +79,10 @@ describe('bench harness', () => {
     expect(Math.min(...(b?.samplesMs ?? []))).toBeGreaterThanOrEqual(35);
     expect(Math.min(...(a?.samplesMs ?? []))).toBeGreaterThanOrEqual(5);
     expect(pairedTimeRatio(b as never, a as never)).toBeGreaterThan(1.5);
+    // every timed slice is kept, in run order: 5 repetitions of 3
+    expect(b?.sliceSamplesMs).toHaveLength(15);
+    expect(Math.min(...(b?.sliceSamplesMs ?? []))).toBeGreaterThanOrEqual(11);
+    expect(pairedSliceTimeRatio(b as never, a as never)).toBeGreaterThan(1.5);
     await expect(interleave([], 5, undefined, { slices: 0 })).rejects.toThrow(RangeError);
   });
 
@@ -82,6 +95,16 @@ describe('bench harness', () => {
     expect(profiled.medianMs / plain.medianMs).toBe(3.3);
     const short = toResult({ db: 'x', label: 'short', rows: 1 }, [1, 2]);
     expect(() => pairedTimeRatio(short, plain)).toThrow(RangeError);
+  });
+
+  it('pairedSliceTimeRatio: the median of the per-slice ratios, so one disturbed slice moves it little', () => {
+    const plain = { ...toResult({ db: 'x', label: 'plain', rows: 1 }, [1]), sliceSamplesMs: [10, 30, 10, 10, 10] };
+    const profiled = {
+      ...toResult({ db: 'x', label: 'profiled', rows: 1 }, [1]),
+      sliceSamplesMs: [11, 33, 11, 40, 11],
+    };
+    expect(pairedSliceTimeRatio(profiled, plain)).toBe(1.1);
+    expect(() => pairedSliceTimeRatio(toResult({ db: 'x', label: 'none', rows: 1 }, [1]), plain)).toThrow(RangeError);
   });
 
   it('interleave refuses fewer than 5 timed repetitions', async () => {

@@ -49,6 +49,11 @@ export interface BenchResult {
   maxMs: number;
   /** Every timed repetition, in run order. */
   samplesMs: number[];
+  /**
+   * With {@link InterleaveOptions.slices} > 1: every timed slice, in run order (repetition by
+   * repetition, slice by slice), for {@link pairedSliceTimeRatio}.
+   */
+  sliceSamplesMs?: number[];
   /** A reference figure (e.g. COPY), not a contender. */
   reference?: boolean;
   note?: string;
@@ -139,6 +144,7 @@ export async function interleave(
     throw new RangeError(`interleave: warmup must be a non-negative integer, got ${warmup}`);
   }
   const samples = contenders.map((): number[] => []);
+  const sliceSamples = contenders.map((): number[] => []);
   for (let round = 0; round < warmup + reps; round++) {
     const timed = round >= warmup;
     const roundStarted = process.hrtime.bigint();
@@ -161,7 +167,11 @@ export async function interleave(
         }
         const started = process.hrtime.bigint();
         await contender.run(slice);
-        roundMs[i] = (roundMs[i] as number) + Number(process.hrtime.bigint() - started) / 1e6;
+        const sliceMs = Number(process.hrtime.bigint() - started) / 1e6;
+        roundMs[i] = (roundMs[i] as number) + sliceMs;
+        if (timed && slices > 1) {
+          (sliceSamples[i] as number[]).push(sliceMs);
+        }
         if (round === 0 && slice === 0) {
           // Once per contender, after its first slice (of the warm-up unless warmup is 0), untimed.
           await contender.verify?.();
@@ -177,7 +187,13 @@ export async function interleave(
     const what = timed ? `rep ${round - warmup + 1}/${reps}` : `warm-up ${round + 1}/${warmup}`;
     log(`  ${what} done in ${formatMs(Number(process.hrtime.bigint() - roundStarted) / 1e6)}`);
   }
-  return contenders.map((contender, i) => toResult(contender, samples[i] as number[]));
+  return contenders.map((contender, i) => {
+    const result = toResult(contender, samples[i] as number[]);
+    if (slices > 1) {
+      result.sliceSamplesMs = (sliceSamples[i] as number[]).map((ms) => round(ms, 3));
+    }
+    return result;
+  });
 }
 
 /** Builds a result from timed samples (median, min, max, rows/s). */
@@ -245,6 +261,28 @@ export function pairedTimeRatio(a: BenchResult, b: BenchResult): number {
     throw new RangeError(`pairedTimeRatio: ${a.label} and ${b.label} need as many samples, and at least one`);
   }
   return round(median(a.samplesMs.map((ms, i) => ms / (b.samplesMs[i] as number))), 3);
+}
+
+/**
+ * The median over every timed slice of `a`'s time over `b`'s time in the same slice of the same
+ * repetition (3 decimals): for results of one {@link interleave} call with `slices` > 1. A slice of
+ * one contender runs within a slice's length of the other's, so a change of the machine's pace
+ * between them is as short as it can be; and with many slices (15 repetitions of 10: 150 pairs) one
+ * disturbed slice moves the median by little.
+ *
+ * @example
+ * const [plain, profiled] = await interleave([plainContender, profiledContender], 15, undefined, { slices: 10 });
+ * pairedSliceTimeRatio(profiled, plain); // 1.03: the profiled slices took 3% longer
+ */
+export function pairedSliceTimeRatio(a: BenchResult, b: BenchResult): number {
+  const x = a.sliceSamplesMs ?? [];
+  const y = b.sliceSamplesMs ?? [];
+  if (x.length !== y.length || x.length === 0) {
+    throw new RangeError(
+      `pairedSliceTimeRatio: ${a.label} and ${b.label} need as many slice samples, and at least one`,
+    );
+  }
+  return round(median(x.map((ms, i) => ms / (y[i] as number))), 3);
 }
 
 /** Fills `"<db>:<a>/<b>"` ratios for the given pairs and databases, skipping pairs with a missing side. */

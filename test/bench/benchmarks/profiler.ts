@@ -13,6 +13,7 @@ import {
   type BenchResult,
   collectEnv,
   interleave,
+  pairedSliceTimeRatio,
   pairedTimeRatio,
   round,
 } from '../harness.js';
@@ -158,8 +159,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           // time over time, repetition by repetition: 1.05 means the profiled calls took 5% longer
           const over = (result: BenchResult | undefined) =>
             pairedTimeRatio(result as BenchResult, plain as BenchResult);
-          ratios[`${database.db}:plain-twin/plain`] = over(twin);
-          ratios[`${database.db}:profiled/plain`] = over(profiled);
+          const overBySlice = (result: BenchResult | undefined) =>
+            pairedSliceTimeRatio(result as BenchResult, plain as BenchResult);
+          ratios[`${database.db}:plain-twin/plain`] = overBySlice(twin);
+          ratios[`${database.db}:profiled/plain`] = overBySlice(profiled);
+          ratios[`${database.db}:plain-twin/plain:by-repetition`] = over(twin);
+          ratios[`${database.db}:profiled/plain:by-repetition`] = over(profiled);
           ratios[`${database.db}:profiled-scope/plain`] = pairedTimeRatio(
             profiledScope as BenchResult,
             plainForScope as BenchResult,
