@@ -3,10 +3,7 @@
 // with a sink that does nothing, and the whole always-on profiler (startProfiling). Ratios are
 // medians of block-by-block ratios over many short rounds: a finer, steadier view than
 // `pnpm bench profiler`, for finding what to cut, not for its target. See docs/benchmarks.md.
-import { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { addGlobalQuerySink, instrument, startProfiling, uninstrument } from '@stratum/profiler';
-import { chinookConfig } from '../../../examples/chinook/src/config.js';
 import { Track } from '../../../examples/chinook/src/entities/index.js';
 import {
   type BenchOptions,
@@ -18,7 +15,7 @@ import {
   pairedTimeRatio,
   round,
 } from '../harness.js';
-import { type BenchDatabase, openPostgres, openSqlite } from '../support/chinook-fixture.js';
+import { openOrm, openPostgres, openSqlite } from '../support/chinook-fixture.js';
 
 const TRACKS = 3503;
 
@@ -33,15 +30,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       const results: BenchResult[] = [];
       const ratios: Record<string, number> = {};
       const notes: string[] = [];
-      for (const database of [sqlite, postgres] as BenchDatabase[]) {
+      for (const database of [sqlite, postgres]) {
         const { db } = database;
-        const orm = await MikroORM.init<AbstractSqlDriver>(
-          chinookConfig(
-            db === 'sqlite'
-              ? { dbName: (database as typeof sqlite).file }
-              : { clientUrl: (database as typeof postgres).url },
-          ) as never,
-        );
+        const orm = await openOrm(database);
         try {
           await orm.em.fork().findOne(Track, 1);
           const block = async () => {

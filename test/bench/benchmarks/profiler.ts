@@ -2,10 +2,7 @@
 // profiler capturing everything (timing, call stack, Stratum context, fingerprint, per-shape
 // histogram, a profile scope and its report), on SQLite and PostgreSQL; and @Timed on a method
 // against the plain method. See docs/benchmarks.md.
-import { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { instrument, profile, startProfiling, uninstrument } from '@stratum/profiler';
-import { chinookConfig } from '../../../examples/chinook/src/config.js';
 import { Track } from '../../../examples/chinook/src/entities/index.js';
 import {
   type BenchOptions,
@@ -17,7 +14,7 @@ import {
   pairedTimeRatio,
   round,
 } from '../harness.js';
-import { type BenchDatabase, openPostgres, openSqlite } from '../support/chinook-fixture.js';
+import { openOrm, openPostgres, openSqlite } from '../support/chinook-fixture.js';
 import { timedOverhead } from '../support/timed-bench.js';
 
 /** Repetitions of the always-on comparison (the target's): its ratio moved by ±4% between runs with 9. */
@@ -40,19 +37,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     try {
       const results: BenchResult[] = [];
       const ratios: Record<string, number> = {};
-      for (const database of [sqlite, postgres] as BenchDatabase[]) {
+      for (const database of [sqlite, postgres]) {
         // ONE ORM, instrumented for the profiled slices only (before each, untimed) and uninstrumented
         // after. Several ORMs of the same entity classes are not comparable: MikroORM defines `__meta`,
         // `__helper` and the property accessors on the shared prototypes, for the ORM initialised last
         // (a plain twin ORM differed from plain by up to 7%). uninstrument() assigns the logger's method
         // back rather than deleting it, so the toggling changes no hidden class MikroORM's code saw.
-        const orm = await MikroORM.init<AbstractSqlDriver>(
-          chinookConfig(
-            database.db === 'sqlite'
-              ? { dbName: (database as typeof sqlite).file }
-              : { clientUrl: (database as typeof postgres).url },
-          ) as never,
-        );
+        const orm = await openOrm(database);
         try {
           // Connect before timing (a first connection sends its own setup statements).
           await orm.em.fork().findOne(Track, 1);

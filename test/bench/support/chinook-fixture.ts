@@ -118,6 +118,20 @@ export interface PostgresBenchDatabase extends BenchDatabase {
   raw: pg.Client;
 }
 
+/**
+ * A MikroORM instance of its own (own connections, own hooks) on a bench database, with the
+ * Chinook example's configuration: for benchmarks that instrument or toggle one ORM. Close it.
+ *
+ * @example
+ * const orm = await openOrm(sqlite);
+ * try { await orm.em.fork().findOne(Track, 1); } finally { await orm.close(true); }
+ */
+export function openOrm(database: SqliteBenchDatabase | PostgresBenchDatabase): Promise<MikroORM<AbstractSqlDriver>> {
+  return MikroORM.init<AbstractSqlDriver>(
+    chinookConfig(database.db === 'sqlite' ? { dbName: database.file } : { clientUrl: database.url }) as never,
+  );
+}
+
 async function initAndSeed(orm: MikroORM<AbstractSqlDriver>): Promise<void> {
   await orm.schema.create();
   await seedChinook(orm.em.fork());
