@@ -16,8 +16,7 @@ import {
   digestOf,
   type InvoiceLineInput,
   invoiceLineRows,
-  openPostgres,
-  openSqlite,
+  withBenchDatabases,
 } from '../support/chinook-fixture.js';
 import { bulkSizes } from './bulk.js';
 
@@ -52,43 +51,35 @@ function chunkContender(database: BenchDatabase, rowCount: number, chunkSize: nu
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const { quick, log } = options;
   const { rows } = bulkSizes(quick);
-  const sqlite = await openSqlite(log);
-  try {
-    const postgres = await openPostgres(log);
-    try {
-      const env = await collectEnv({
-        quick,
-        sqlite: (q) => sqlite.queryOne(q),
-        postgresql: (q) => postgres.queryOne(q),
-      });
-      const groups: [BenchDatabase, number[]][] = [
-        [sqlite, SQLITE_CHUNKS],
-        [postgres, POSTGRES_CHUNKS],
+  return withBenchDatabases(log, async (sqlite, postgres) => {
+    const env = await collectEnv({
+      quick,
+      sqlite: (q) => sqlite.queryOne(q),
+      postgresql: (q) => postgres.queryOne(q),
+    });
+    const groups: [BenchDatabase, number[]][] = [
+      [sqlite, SQLITE_CHUNKS],
+      [postgres, POSTGRES_CHUNKS],
+    ];
+    const results: BenchResult[] = [];
+    const pairs: [string, string][] = [];
+    for (const [database, chunks] of groups) {
+      const sizes = chunks.filter((c) => c <= rows || c === chunks[0]);
+      const contenders = [
+        chunkContender(database, rows, undefined),
+        ...sizes.map((c) => chunkContender(database, rows, c)),
       ];
-      const results: BenchResult[] = [];
-      const pairs: [string, string][] = [];
-      for (const [database, chunks] of groups) {
-        const sizes = chunks.filter((c) => c <= rows || c === chunks[0]);
-        const contenders = [
-          chunkContender(database, rows, undefined),
-          ...sizes.map((c) => chunkContender(database, rows, c)),
-        ];
-        pairs.push(...sizes.map((c): [string, string] => [`chunk-${c}`, 'default']));
-        log(`${database.db}: ${contenders.map((c) => c.label).join(', ')}`);
-        results.push(...(await interleave(contenders, REPS, () => database.reset(), { log })));
-        await database.reset();
-      }
-      return {
-        name: 'bulk-chunk-size',
-        env,
-        results,
-        ratios: ratios(results, ['sqlite', 'postgresql'], [...new Map(pairs.map((p) => [p.join('/'), p])).values()]),
-        notes: [`${rows} rows per repetition; 'default' is BaseRepository's defaultChunkSize (5000)`],
-      };
-    } finally {
-      await postgres.close();
+      pairs.push(...sizes.map((c): [string, string] => [`chunk-${c}`, 'default']));
+      log(`${database.db}: ${contenders.map((c) => c.label).join(', ')}`);
+      results.push(...(await interleave(contenders, REPS, () => database.reset(), { log })));
+      await database.reset();
     }
-  } finally {
-    await sqlite.close();
-  }
+    return {
+      name: 'bulk-chunk-size',
+      env,
+      results,
+      ratios: ratios(results, ['sqlite', 'postgresql'], [...new Map(pairs.map((p) => [p.join('/'), p])).values()]),
+      notes: [`${rows} rows per repetition; 'default' is BaseRepository's defaultChunkSize (5000)`],
+    };
+  });
 }

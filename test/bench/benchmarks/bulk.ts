@@ -21,10 +21,9 @@ import {
   digestOf,
   type InvoiceLineInput,
   invoiceLineRows,
-  openPostgres,
-  openSqlite,
   type PostgresBenchDatabase,
   type SqliteBenchDatabase,
+  withBenchDatabases,
 } from '../support/chinook-fixture.js';
 
 /** Timed repetitions per contender (after one warm-up), in both modes. */
@@ -209,59 +208,48 @@ function postgresCopy(database: PostgresBenchDatabase, sizes: BulkSizes): Conten
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const { quick, log } = options;
   const sizes = bulkSizes(quick);
-  const sqlite = await openSqlite(log);
-  try {
-    const postgres = await openPostgres(log);
-    try {
-      const env = await collectEnv({
-        quick,
-        sqlite: (q) => sqlite.queryOne(q),
-        postgresql: (q) => postgres.queryOne(q),
-      });
-      const notes = [
-        `rows per contender: ${sizes.rows} (mikro-create-flush and create-flush-clear: ${sizes.perRowFlush}, one flush per row); ` +
-          `${REPS} timed repetitions after 1 warm-up, round-robin; median`,
-        `sqlite settings (MikroORM defaults, same file for raw): ${(await sqlite.settings()).join(', ')}`,
-        `postgresql settings: ${(await postgres.settings()).join(', ')}`,
-      ];
+  return withBenchDatabases(log, async (sqlite, postgres) => {
+    const env = await collectEnv({
+      quick,
+      sqlite: (q) => sqlite.queryOne(q),
+      postgresql: (q) => postgres.queryOne(q),
+    });
+    const notes = [
+      `rows per contender: ${sizes.rows} (mikro-create-flush and create-flush-clear: ${sizes.perRowFlush}, one flush per row); ` +
+        `${REPS} timed repetitions after 1 warm-up, round-robin; median`,
+      `sqlite settings (MikroORM defaults, same file for raw): ${(await sqlite.settings()).join(', ')}`,
+      `postgresql settings: ${(await postgres.settings()).join(', ')}`,
+    ];
 
-      const groups: [BenchDatabase, Contender[]][] = [
-        [sqlite, [...mikroOrmContenders(sqlite, sizes), sqliteRaw(sqlite, sizes)]],
-        [
-          postgres,
-          [...mikroOrmContenders(postgres, sizes), postgresRaw(postgres, sizes), postgresCopy(postgres, sizes)],
-        ],
-      ];
-      const results: BenchResult[] = [];
-      for (const [database, contenders] of groups) {
-        log(`${database.db}: ${contenders.map((c) => c.label).join(', ')}`);
-        // Every repetition starts from the real data only (untimed delete; PostgreSQL also vacuums).
-        results.push(...(await interleave(contenders, REPS, () => database.reset(), { log })));
-        await database.reset();
-      }
-
-      return {
-        name: 'bulk',
-        env,
-        results,
-        ratios: {
-          ...ratios(
-            results,
-            ['sqlite', 'postgresql'],
-            [
-              ['stratum', 'raw'],
-              ['stratum', 'mikro-insertmany'],
-              ['stratum', 'persist-flush'],
-            ],
-          ),
-          ...ratios(results, ['postgresql'], [['stratum', 'copy']]),
-        },
-        notes,
-      };
-    } finally {
-      await postgres.close();
+    const groups: [BenchDatabase, Contender[]][] = [
+      [sqlite, [...mikroOrmContenders(sqlite, sizes), sqliteRaw(sqlite, sizes)]],
+      [postgres, [...mikroOrmContenders(postgres, sizes), postgresRaw(postgres, sizes), postgresCopy(postgres, sizes)]],
+    ];
+    const results: BenchResult[] = [];
+    for (const [database, contenders] of groups) {
+      log(`${database.db}: ${contenders.map((c) => c.label).join(', ')}`);
+      // Every repetition starts from the real data only (untimed delete; PostgreSQL also vacuums).
+      results.push(...(await interleave(contenders, REPS, () => database.reset(), { log })));
+      await database.reset();
     }
-  } finally {
-    await sqlite.close();
-  }
+
+    return {
+      name: 'bulk',
+      env,
+      results,
+      ratios: {
+        ...ratios(
+          results,
+          ['sqlite', 'postgresql'],
+          [
+            ['stratum', 'raw'],
+            ['stratum', 'mikro-insertmany'],
+            ['stratum', 'persist-flush'],
+          ],
+        ),
+        ...ratios(results, ['postgresql'], [['stratum', 'copy']]),
+      },
+      notes,
+    };
+  });
 }

@@ -8,7 +8,7 @@ import { loaders } from '@stratum/dataloader';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
 import { Invoice, InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
 import { type BenchOptions, type BenchReport, type BenchResult, collectEnv, interleave, round } from '../harness.js';
-import { type BenchDatabase, openPostgres, openSqlite } from '../support/chinook-fixture.js';
+import { type BenchDatabase, withBenchDatabases } from '../support/chinook-fixture.js';
 
 const LINES_PER_INVOICE = 10;
 /** Bench invoices and lines get ids from here up, far above the real data. */
@@ -91,94 +91,86 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const results: BenchResult[] = [];
   const ratios: Record<string, number> = {};
   const queriesPerSize: Record<string, Record<string, number>> = {};
-  const sqlite = await openSqlite(log);
-  try {
-    const postgres = await openPostgres(log);
-    try {
-      for (const database of [sqlite, postgres] as BenchDatabase[]) {
-        const largest = sizes[sizes.length - 1] as number;
-        await addInvoices(database, largest);
-        let queries = 0;
-        const orm = await MikroORM.init<AbstractSqlDriver>({
-          ...chinookConfig(
-            database.db === 'sqlite'
-              ? { dbName: (database as typeof sqlite).file }
-              : { clientUrl: (database as typeof postgres).url },
-          ),
-          onQuery: (sql: string) => {
-            queries++;
-            return sql;
-          },
-        } as never);
-        try {
-          // One untimed pass per size: queries sent by each contender, and the answers checked.
-          for (const n of sizes) {
-            for (const contender of CONTENDERS) {
-              const { em, invoices } = await invoicesOf(orm, n, contender);
-              queries = 0;
-              const lines = await contender.load(em, invoices);
-              if (lines !== n * LINES_PER_INVOICE) {
-                throw new Error(`${contender.label} loaded ${lines} lines for ${n} invoices`);
-              }
-              const perSize = queriesPerSize[`${database.db}:${contender.label}`] ?? {};
-              perSize[String(n)] = queries;
-              queriesPerSize[`${database.db}:${contender.label}`] = perSize;
+  return withBenchDatabases(log, async (sqlite, postgres) => {
+    for (const database of [sqlite, postgres] as BenchDatabase[]) {
+      const largest = sizes[sizes.length - 1] as number;
+      await addInvoices(database, largest);
+      let queries = 0;
+      const orm = await MikroORM.init<AbstractSqlDriver>({
+        ...chinookConfig(
+          database.db === 'sqlite'
+            ? { dbName: (database as typeof sqlite).file }
+            : { clientUrl: (database as typeof postgres).url },
+        ),
+        onQuery: (sql: string) => {
+          queries++;
+          return sql;
+        },
+      } as never);
+      try {
+        // One untimed pass per size: queries sent by each contender, and the answers checked.
+        for (const n of sizes) {
+          for (const contender of CONTENDERS) {
+            const { em, invoices } = await invoicesOf(orm, n, contender);
+            queries = 0;
+            const lines = await contender.load(em, invoices);
+            if (lines !== n * LINES_PER_INVOICE) {
+              throw new Error(`${contender.label} loaded ${lines} lines for ${n} invoices`);
             }
+            const perSize = queriesPerSize[`${database.db}:${contender.label}`] ?? {};
+            perSize[String(n)] = queries;
+            queriesPerSize[`${database.db}:${contender.label}`] = perSize;
           }
-          log(
-            `${database.db}: ${CONTENDERS.map((c) => c.label).join(', ')} (${largest} invoices × ${LINES_PER_INVOICE} lines)`,
-          );
-          let prepared: { em: SqlEntityManager; invoices: Invoice[] } | undefined;
-          const timed = await interleave(
-            CONTENDERS.map((contender) => ({
-              db: database.db,
-              label: contender.label,
-              rows: largest * LINES_PER_INVOICE,
-              note: `${contender.note}; queries per N: ${JSON.stringify(queriesPerSize[`${database.db}:${contender.label}`])}`,
-              // A fresh request each time: the invoices loaded (untimed), their lines not.
-              before: async () => {
-                prepared = await invoicesOf(orm, largest, contender);
-              },
-              run: async () => {
-                const { em, invoices } = prepared as { em: SqlEntityManager; invoices: Invoice[] };
-                await contender.load(em, invoices);
-              },
-            })),
-            reps,
-            undefined,
-            { log },
-          );
-          results.push(...timed);
-          const ms = (label: string) => (timed.find((r) => r.label === label) as BenchResult).medianMs;
-          const bestPopulate = Math.min(ms('populate-select-in'), ms('populate-joined'));
-          ratios[`${database.db}:naive/stratum`] = round(ms('naive') / ms('stratum'), 2);
-          ratios[`${database.db}:naive-commit/stratum`] = round(ms('naive-commit') / ms('stratum'), 2);
-          ratios[`${database.db}:stratum/populate`] = round(ms('stratum') / bestPopulate, 3);
-          ratios[`${database.db}:mikro-dataloader/stratum`] = round(ms('mikro-dataloader') / ms('stratum'), 2);
-        } finally {
-          await orm.close(true);
         }
+        log(
+          `${database.db}: ${CONTENDERS.map((c) => c.label).join(', ')} (${largest} invoices × ${LINES_PER_INVOICE} lines)`,
+        );
+        let prepared: { em: SqlEntityManager; invoices: Invoice[] } | undefined;
+        const timed = await interleave(
+          CONTENDERS.map((contender) => ({
+            db: database.db,
+            label: contender.label,
+            rows: largest * LINES_PER_INVOICE,
+            note: `${contender.note}; queries per N: ${JSON.stringify(queriesPerSize[`${database.db}:${contender.label}`])}`,
+            // A fresh request each time: the invoices loaded (untimed), their lines not.
+            before: async () => {
+              prepared = await invoicesOf(orm, largest, contender);
+            },
+            run: async () => {
+              const { em, invoices } = prepared as { em: SqlEntityManager; invoices: Invoice[] };
+              await contender.load(em, invoices);
+            },
+          })),
+          reps,
+          undefined,
+          { log },
+        );
+        results.push(...timed);
+        const ms = (label: string) => (timed.find((r) => r.label === label) as BenchResult).medianMs;
+        const bestPopulate = Math.min(ms('populate-select-in'), ms('populate-joined'));
+        ratios[`${database.db}:naive/stratum`] = round(ms('naive') / ms('stratum'), 2);
+        ratios[`${database.db}:naive-commit/stratum`] = round(ms('naive-commit') / ms('stratum'), 2);
+        ratios[`${database.db}:stratum/populate`] = round(ms('stratum') / bestPopulate, 3);
+        ratios[`${database.db}:mikro-dataloader/stratum`] = round(ms('mikro-dataloader') / ms('stratum'), 2);
+      } finally {
+        await orm.close(true);
       }
-      return {
-        name: 'n+1',
-        env: await collectEnv({ quick, sqlite: sqlite.queryOne, postgresql: postgres.queryOne }),
-        results: results.map((result) => ({
-          ...result,
-          queries: queriesPerSize[`${result.db}:${result.label}`],
-        })) as BenchResult[],
-        ratios,
-        notes: [
-          `${sizes.at(-1)} invoices × ${LINES_PER_INVOICE} lines; each repetition is a fresh EntityManager with the invoices already loaded (untimed)`,
-          'ratios are wall time over wall time; stratum/populate compares with the faster populate strategy',
-          `queries per number of invoices: ${JSON.stringify(queriesPerSize)}`,
-        ],
-      };
-    } finally {
-      await postgres.close();
     }
-  } finally {
-    await sqlite.close();
-  }
+    return {
+      name: 'n+1',
+      env: await collectEnv({ quick, sqlite: sqlite.queryOne, postgresql: postgres.queryOne }),
+      results: results.map((result) => ({
+        ...result,
+        queries: queriesPerSize[`${result.db}:${result.label}`],
+      })) as BenchResult[],
+      ratios,
+      notes: [
+        `${sizes.at(-1)} invoices × ${LINES_PER_INVOICE} lines; each repetition is a fresh EntityManager with the invoices already loaded (untimed)`,
+        'ratios are wall time over wall time; stratum/populate compares with the faster populate strategy',
+        `queries per number of invoices: ${JSON.stringify(queriesPerSize)}`,
+      ],
+    };
+  });
 }
 
 /** Adds `n` invoices of 10 lines each (ids from FIRST_ID), unless they are there already. */

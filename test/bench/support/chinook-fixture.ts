@@ -119,6 +119,33 @@ export interface PostgresBenchDatabase extends BenchDatabase {
 }
 
 /**
+ * Opens both seeded bench databases, runs `fn` with them, and closes them whatever happens (a
+ * failed PostgreSQL open still closes the SQLite one).
+ *
+ * @example
+ * return withBenchDatabases(log, async (sqlite, postgres) => {
+ *   for (const database of [sqlite, postgres]) await timeSomething(database);
+ *   return report;
+ * });
+ */
+export async function withBenchDatabases<T>(
+  log: (line: string) => void,
+  fn: (sqlite: SqliteBenchDatabase, postgres: PostgresBenchDatabase) => Promise<T>,
+): Promise<T> {
+  const sqlite = await openSqlite(log);
+  try {
+    const postgres = await openPostgres(log);
+    try {
+      return await fn(sqlite, postgres);
+    } finally {
+      await postgres.close();
+    }
+  } finally {
+    await sqlite.close();
+  }
+}
+
+/**
  * A MikroORM instance of its own (own connections, own hooks) on a bench database, with the
  * Chinook example's configuration: for benchmarks that instrument or toggle one ORM. Close it.
  *
