@@ -20,7 +20,9 @@ export function primaryKeyOf(key: LoaderKey): unknown {
   ) {
     const entity = Reference.unwrapReference(key as object);
     if (Utils.isEntity(entity)) {
-      return helper(entity).getPrimaryKey();
+      // getPrimaryKeys: a composite key as its values in primary-key order (getPrimaryKey gives an object)
+      const pks = helper(entity).getPrimaryKeys();
+      return pks?.length === 1 ? pks[0] : pks;
     }
   }
   return key;
@@ -33,9 +35,15 @@ export function primaryKeyOf(key: LoaderKey): unknown {
 export function keyHash(key: LoaderKey): string {
   const pk = primaryKeyOf(key);
   if (Array.isArray(pk)) {
-    return Utils.getPrimaryKeyHash(pk.map((part) => String(primaryKeyOf(part))));
+    return Utils.getPrimaryKeyHash(pk.flatMap(keyParts));
   }
   return String(pk);
+}
+
+/** The values a part of a composite key stands for: an entity part gives all of its own key's values. */
+function keyParts(part: unknown): string[] {
+  const pk = primaryKeyOf(part);
+  return Array.isArray(pk) ? pk.flatMap(keyParts) : [String(pk)];
 }
 
 /** The hash of the entity an entity-valued property points to (`track.album` → the album's key). */
@@ -51,5 +59,7 @@ export function primaryKeyCondition(meta: EntityMetadata, pks: readonly unknown[
   if (meta.primaryKeys.length === 1) {
     return { [meta.primaryKeys[0] as string]: { $in: pks } };
   }
-  return { $or: pks.map((pk) => Utils.getPrimaryKeyCondFromArray(pk as never[], meta)) };
+  // An array of composite keys is a row-value `in`: `(a, b) in ((1, 2), (3, 4))`. An `$or` of one
+  // `and` per key nests one level per key, and SQLite refuses past 1000 (`SQLITE_MAX_EXPR_DEPTH`).
+  return pks;
 }

@@ -2,7 +2,7 @@ import { RequestContext, raw } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { BaseRepository, InvalidArgumentError, UnknownFieldError } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
-import { Album, Artist, Genre, Playlist, Track } from '../../../examples/chinook/src/entities/index.js';
+import { Album, Artist, Genre, Playlist, PlaylistTrack, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { LoaderScopeError, loaderFor, loaders } from '../src/index.js';
@@ -214,6 +214,36 @@ describeEachDriver('loaders()', (ctx) => {
       const tracks = await Promise.all(ids.map((id) => load.entity(Track).load(id)));
       expect(tracks.map((track) => track?.id)).toEqual(ids);
       expect(chinook.statements()).toHaveLength(3);
+    });
+
+    it('answers more keys in one query than the database could bind: MikroORM sends the values inline', async () => {
+      const em = chinook.em();
+      const load = loaders(em, { maxBatchSize: 100_000 });
+      // 70 000 keys: more than PostgreSQL's 65 535 bound parameters and SQLite's 32 766. 3503 tracks exist.
+      const ids = Array.from({ length: 70_000 }, (_, i) => i + 1);
+      chinook.resetQueries();
+      const tracks = await load.entity(Track).loadMany(ids);
+      expect(tracks.filter((track) => track !== null)).toHaveLength(3503);
+      expect((tracks[41] as Track).id).toBe(42);
+      expect(tracks[69_999]).toBeNull();
+      expect(chinook.statements()).toHaveLength(1);
+    });
+
+    it('loads a full default batch of composite keys in one query, in key order, by value or by entity', async () => {
+      const all = await chinook.em().find(PlaylistTrack, {}, { orderBy: { playlist: 'desc', track: 'asc' } });
+      const keys: unknown[] = all.slice(0, 4999).map((row) => [row.playlist.id, row.track.id]);
+      keys.push([1, 999_999]); // no such row
+      const em = chinook.em();
+      const byEntity = await em.findOneOrFail(PlaylistTrack, { playlist: 1 }, { orderBy: { track: 'asc' } });
+      chinook.resetQueries();
+      const load = loaders(em).entity(PlaylistTrack);
+      const rows = await load.loadMany(keys);
+      expect(chinook.statements()).toHaveLength(1); // 5000 keys: more than SQLite's expression depth of 1000
+      expect(
+        rows.slice(0, -1).map((row) => [(row as PlaylistTrack).playlist.id, (row as PlaylistTrack).track.id]),
+      ).toEqual(keys.slice(0, -1));
+      expect(rows.at(-1)).toBeNull();
+      expect(await load.load(byEntity)).toBe(byEntity); // the entity as key: its composite key, the same instance
     });
 
     it('rejects every key of a batch whose query fails, and does not cache the failure', async () => {

@@ -26,8 +26,9 @@ export interface BatchedOptions {
   batch: string | symbol;
   /**
    * Most distinct keys in one call of the batch method; more keys in one tick are split into
-   * several calls (started together). Stays far below SQLite's and PostgreSQL's limits on bound
-   * parameters (32766 and 65535). @default 5000
+   * several calls (started together). MikroORM sends a query's values inline in its SQL text, so
+   * bound-parameter limits do not apply to a batch method that queries through it; the default keeps
+   * that text to tens of kilobytes. @default 5000
    */
   maxBatchSize?: number;
   /**
