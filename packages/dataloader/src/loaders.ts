@@ -154,10 +154,16 @@ export class Loaders {
       `count:${meta.className}.${prop.name}`,
       { reads: [target, sides.pivot.className, meta.className] },
       async (keys) => {
-        // Counting pivot rows skips the targets' filters: put them in the where (through the pivot's reference).
+        // Counting pivot rows skips the targets' filters: put them in the where (through the pivot's
+        // reference), with the relation's own `where`, so the count is what the collection holds.
         const targetFilters = await this.em.applyFilters(prop.targetMeta?.class as never, {}, undefined, 'read');
+        const onTargets = [targetFilters, prop.where].filter(
+          (cond): cond is object => cond != null && Object.keys(cond).length > 0,
+        );
         const through =
-          targetFilters && Object.keys(targetFilters).length > 0 ? { [sides.to]: targetFilters } : undefined;
+          onTargets.length === 0
+            ? undefined
+            : { [sides.to]: onTargets.length === 1 ? onTargets[0] : { $and: onTargets } };
         return loadCounts(this.em, sides.pivot, sides.from, keys, through);
       },
     ) as DataLoader<ParentKey<T>, number, string>;

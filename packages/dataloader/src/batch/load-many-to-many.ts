@@ -5,7 +5,7 @@ import type { PivotSides } from './pivot.js';
 /**
  * An M:N collection for many owners in ONE query: the pivot rows of these owners joined to their
  * targets (`populate` with the `joined` strategy, so the targets' filters apply and they join the
- * identity map), in the relation's `orderBy` (else the pivot's order column, else the target's
+ * identity map), the targets the relation's `where` selects, in the relation's `orderBy` (else the pivot's order column, else the target's
  * primary key), grouped by owner with a hash map.
  */
 export async function loadManyToMany<C extends object>(
@@ -21,7 +21,9 @@ export async function loadManyToMany<C extends object>(
     : prop.fixedOrder && prop.fixedOrderColumn
       ? { [prop.fixedOrderColumn]: 'asc' }
       : { [to]: Object.fromEntries(targetMeta.primaryKeys.map((pk) => [pk, 'asc'])) };
-  const rows = await em.find(pivot.class, { [from]: { $in: keys.map(primaryKeyOf) } } as FilterQuery<object>, {
+  // The relation's own `where` selects among the targets, as in MikroORM's populate.
+  const where = { [from]: { $in: keys.map(primaryKeyOf) }, ...(prop.where ? { [to]: prop.where } : {}) };
+  const rows = await em.find(pivot.class, where as FilterQuery<object>, {
     populate: [to] as never,
     strategy: 'joined',
     orderBy: orderBy as never,
