@@ -13,7 +13,11 @@ export async function loadCounts(
   extraWhere?: object,
 ): Promise<number[]> {
   const where = { [foreignKey]: { $in: keys.map(primaryKeyOf) } };
-  const counts = await em.countBy(meta.class, foreignKey as never, {
+  // countBy keys its answer by the first column of each field: a composite foreign key is grouped by
+  // its columns, which then key it by all of them (`1~~~2`, as keyHash hashes `[1, 2]`).
+  const columns = meta.properties[foreignKey]?.fieldNames ?? [];
+  const groupBy = columns.length > 1 ? columns : foreignKey;
+  const counts = await em.countBy(meta.class, groupBy as never, {
     where: (extraWhere ? { $and: [where, extraWhere] } : where) as FilterQuery<object>,
   });
   return keys.map((key) => Number(counts[keyHash(key)] ?? 0));
