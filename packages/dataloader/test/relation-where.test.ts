@@ -1,5 +1,6 @@
-// Relations declared with their own `where` (and `orderBy`): the loaders must give what MikroORM's own
-// populate gives for them, on a small schema of its own (Chinook declares no such relation).
+// Relations declared with their own `where` and `orderBy`, and entities with a default `orderBy`: the
+// loaders must give what MikroORM's own populate gives, on a small schema of its own (Chinook
+// declares neither).
 import { Collection, MikroORM, type Rel } from '@mikro-orm/core';
 import {
   Entity,
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { loaders } from '../src/index.js';
 
-@Entity()
+@Entity({ orderBy: { name: 'desc' } })
 class Label {
   @PrimaryKey({ type: 'integer' })
   id!: number;
@@ -26,7 +27,7 @@ class Label {
   active!: boolean;
 }
 
-@Entity()
+@Entity({ orderBy: { title: 'desc' } })
 class Disc {
   @PrimaryKey({ type: 'integer' })
   id!: number;
@@ -54,6 +55,17 @@ class Shelf {
   )
   released = new Collection<Disc>(this);
 
+  /** Every disc, in Disc's default order (title, descending). */
+  @OneToMany(
+    () => Disc,
+    (disc) => disc.shelf,
+  )
+  discs = new Collection<Disc>(this);
+
+  /** Every label, in Label's default order (name, descending). */
+  @ManyToMany(() => Label, undefined, { pivotTable: 'shelf_all_labels' })
+  allLabels = new Collection<Label>(this);
+
   /** Active labels only, by name. */
   @ManyToMany(() => Label, undefined, { where: { active: true }, orderBy: { name: 'asc' } })
   labels = new Collection<Label>(this);
@@ -75,6 +87,7 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
     for (const id of [1, 2, 3]) {
       const shelf = em.create(Shelf, { id });
       shelf.labels.set(labels.slice(0, id + 1));
+      shelf.allLabels.set(labels.slice(0, id + 1));
       for (const n of [1, 2, 3]) {
         em.create(Disc, { id: id * 10 + n, title: `t${4 - n}`, released: n !== 2, shelf });
       }
@@ -84,7 +97,7 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
   afterAll(() => orm?.close(true));
 
   /** What MikroORM's populate puts in the collection, for these shelves. */
-  async function populated(relation: 'released' | 'labels'): Promise<number[][]> {
+  async function populated(relation: 'released' | 'labels' | 'discs' | 'allLabels'): Promise<number[][]> {
     const shelves = await orm.em.fork().find(Shelf, {}, { populate: [relation], orderBy: { id: 'asc' } });
     return shelves.map((shelf) => shelf[relation].getItems().map((item) => item.id));
   }
@@ -106,6 +119,26 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
       const expected = await populated('labels');
       expect(expected).toEqual([[1], [1, 3], [1, 3]]);
       expect(got.map((labels) => (labels as Label[]).map((label) => label.id))).toEqual(expected);
+    });
+
+    it('orders by the entity’s default orderBy when the relation has none, 1:M and M:N, like populate', async () => {
+      const load = loaders(orm.em.fork());
+      const [discs, allLabels] = await Promise.all([
+        load.collection(Shelf, 'discs').loadMany([1, 2, 3]),
+        load.collection(Shelf, 'allLabels').loadMany([1, 2, 3]),
+      ]);
+      expect(await populated('discs')).toEqual([
+        [11, 12, 13],
+        [21, 22, 23],
+        [31, 32, 33],
+      ]); // t3, t2, t1
+      expect(discs.map((list) => (list as Disc[]).map((disc) => disc.id))).toEqual(await populated('discs'));
+      expect(await populated('allLabels')).toEqual([
+        [1, 2],
+        [3, 1, 2],
+        [4, 3, 1, 2],
+      ]); // d-old, c-live, b-live, a-old
+      expect(allLabels.map((list) => (list as Label[]).map((label) => label.id))).toEqual(await populated('allLabels'));
     });
   });
 

@@ -4,12 +4,14 @@ import {
   type EntityProperty,
   type FilterQuery,
   Reference,
+  Utils,
 } from '@mikro-orm/core';
 import { keyHash, type LoaderKey, primaryKeyOf, referenceHash } from '../key-hash.js';
 
 /**
  * A 1:M collection for many parents in one query: the children whose foreign key is one of the
- * parents', in the relation's `orderBy` (else by primary key), grouped by parent with a hash map.
+ * parents', in the relation's `orderBy`, then the child entity's, then by primary key, grouped by
+ * parent with a hash map.
  * Each key gets its children, `[]` when it has none.
  */
 export async function loadChildren<C extends object>(
@@ -20,8 +22,15 @@ export async function loadChildren<C extends object>(
   const childMeta = prop.targetMeta as EntityMetadata<C>;
   const foreignKey = prop.mappedBy;
   const where = { [foreignKey]: { $in: keys.map(primaryKeyOf) } } as FilterQuery<C>;
+  // As MikroORM's populate: the relation's orderBy, then the child entity's default one; the primary key
+  // last, so ties come back in one order on every database.
+  const orderBy = [
+    ...Utils.asArray(prop.orderBy),
+    ...Utils.asArray(childMeta.orderBy),
+    ...childMeta.primaryKeys.map((pk) => ({ [pk]: 'asc' })),
+  ];
   const rows = await em.find<C>(childMeta.class, (prop.where ? { $and: [where, prop.where] } : where) as never, {
-    orderBy: (prop.orderBy ?? childMeta.primaryKeys.map((pk) => ({ [pk]: 'asc' }))) as never,
+    orderBy: orderBy as never,
   });
   const byParent = new Map<string, C[]>();
   for (const row of rows) {

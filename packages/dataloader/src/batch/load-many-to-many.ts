@@ -1,12 +1,13 @@
-import { type EntityManager, type EntityProperty, type FilterQuery, helper, Reference } from '@mikro-orm/core';
+import { type EntityManager, type EntityProperty, type FilterQuery, helper, Reference, Utils } from '@mikro-orm/core';
 import { keyHash, type LoaderKey, primaryKeyOf, referenceHash } from '../key-hash.js';
 import type { PivotSides } from './pivot.js';
 
 /**
  * An M:N collection for many owners in ONE query: the pivot rows of these owners joined to their
  * targets (`populate` with the `joined` strategy, so the targets' filters apply and they join the
- * identity map), the targets the relation's `where` selects, in the relation's `orderBy` (else the pivot's order column, else the target's
- * primary key), grouped by owner with a hash map.
+ * identity map), the targets the relation's `where` selects, in the relation's `orderBy` then the
+ * target entity's (without either: the pivot's order column, else the target's primary key), grouped
+ * by owner with a hash map.
  */
 export async function loadManyToMany<C extends object>(
   em: EntityManager,
@@ -16,11 +17,15 @@ export async function loadManyToMany<C extends object>(
 ): Promise<C[][]> {
   const { pivot, from, to } = sides;
   const targetMeta = prop.targetMeta as NonNullable<EntityProperty['targetMeta']>;
-  const orderBy = prop.orderBy
-    ? { [to]: prop.orderBy }
-    : prop.fixedOrder && prop.fixedOrderColumn
-      ? { [prop.fixedOrderColumn]: 'asc' }
-      : { [to]: Object.fromEntries(targetMeta.primaryKeys.map((pk) => [pk, 'asc'])) };
+  // As MikroORM's populate: the relation's orderBy, then the target entity's default one; without
+  // either, the pivot's order column of a fixedOrder relation, else the target's primary key.
+  const declared = [...Utils.asArray(prop.orderBy), ...Utils.asArray(targetMeta.orderBy)];
+  const orderBy =
+    declared.length > 0
+      ? declared.map((order) => ({ [to]: order }))
+      : prop.fixedOrder && prop.fixedOrderColumn
+        ? { [prop.fixedOrderColumn]: 'asc' }
+        : { [to]: Object.fromEntries(targetMeta.primaryKeys.map((pk) => [pk, 'asc'])) };
   // The relation's own `where` selects among the targets, as in MikroORM's populate.
   const where = { [from]: { $in: keys.map(primaryKeyOf) }, ...(prop.where ? { [to]: prop.where } : {}) };
   const rows = await em.find(pivot.class, where as FilterQuery<object>, {
