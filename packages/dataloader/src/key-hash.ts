@@ -30,20 +30,31 @@ export function primaryKeyOf(key: LoaderKey): unknown {
 
 /**
  * The hash a loader matches rows to keys by: equal for `42`, `'42'` and the entity whose primary key
- * is 42, so a key given either way hits the same cache entry and the same row.
+ * is 42, so a key given either way hits the same cache entry and the same row. A `Date` hashes to its
+ * ISO form, to the millisecond (`String(date)` stops at the second), a `Buffer` to its hex digits.
  */
 export function keyHash(key: LoaderKey): string {
   const pk = primaryKeyOf(key);
   if (Array.isArray(pk)) {
     return Utils.getPrimaryKeyHash(pk.flatMap(keyParts));
   }
-  return String(pk);
+  return scalarHash(pk);
 }
 
 /** The values a part of a composite key stands for: an entity part gives all of its own key's values. */
 function keyParts(part: unknown): string[] {
   const pk = primaryKeyOf(part);
-  return Array.isArray(pk) ? pk.flatMap(keyParts) : [String(pk)];
+  return Array.isArray(pk) ? pk.flatMap(keyParts) : [scalarHash(pk)];
+}
+
+function scalarHash(value: unknown): string {
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  }
+  if (Buffer.isBuffer(value)) {
+    return value.toString('hex');
+  }
+  return String(value);
 }
 
 /** The hash of the entity an entity-valued property points to (`track.album` → the album's key). */

@@ -63,7 +63,8 @@ export function loaderFor<R extends EntityRepository<any>, M extends BatchMethod
   const em = repository.getEntityManager();
   const entity = em.getMetadata().find((repository as unknown as { entityName: never }).entityName);
   return loaders(em).custom<K, V>(
-    `${repository.constructor.name}.${method}:${options.key ?? ''}:${options.many ? 'many' : 'one'}`,
+    // The entity is part of the name: entities may share a repository class (e.g. BaseRepository itself).
+    `${entity?.className ?? '?'}:${repository.constructor.name}.${method}:${options.key ?? ''}:${options.many ? 'many' : 'one'}`,
     entity ? [entity.className] : [],
     async (keys) =>
       matchToKeys(keys, await (fn as (keys: readonly K[]) => Promise<unknown>).call(repository, keys), options, method),

@@ -52,7 +52,8 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
  * - a `Map` from key to value (looked up with the key itself): a key missing from it gets `null`; an
  *   `Error` value rejects only that key's callers;
  * - with `options.key` (e.g. `'composer'`): an array of rows in any order, matched to keys by that
- *   property (an entity or reference there, e.g. `track.album`, counts as its primary key): each key
+ *   property (an entity or reference there, e.g. `track.album`, counts as its primary key; a
+ *   composite key and a `Date` compare by value): each key
  *   gets its first row or `null`, or with `many: true` all its rows in the batch's order (`[]` when none).
  *
  * When the batch method throws or rejects, every caller of that batch rejects with that same error.

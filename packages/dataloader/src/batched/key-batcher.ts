@@ -1,4 +1,4 @@
-import { primaryKeyOf } from '../key-hash.js';
+import { keyHash, primaryKeyOf } from '../key-hash.js';
 import { BatchResultError } from './batch-result-error.js';
 import type { ResolvedBatchedOptions } from './batched-options.js';
 
@@ -132,7 +132,7 @@ export class KeyBatcher {
       }
       const byKey = new Map<unknown, unknown[]>();
       for (const row of result) {
-        const value = primaryKeyOf((row as Record<string, unknown> | null | undefined)?.[property]);
+        const value = matchValue((row as Record<string, unknown> | null | undefined)?.[property]);
         const rows = byKey.get(value);
         if (rows === undefined) {
           byKey.set(value, [row]);
@@ -141,8 +141,8 @@ export class KeyBatcher {
         }
       }
       return many
-        ? (key) => ({ value: byKey.get(primaryKeyOf(key)) ?? [] })
-        : (key) => ({ value: byKey.get(primaryKeyOf(key))?.[0] ?? null });
+        ? (key) => ({ value: byKey.get(matchValue(key)) ?? [] })
+        : (key) => ({ value: byKey.get(matchValue(key))?.[0] ?? null });
     }
     if (result instanceof Map) {
       return (key) => {
@@ -181,4 +181,14 @@ function describeResult(result: unknown): string {
     return `an object (${(result as { constructor?: { name?: string } }).constructor?.name ?? 'Object'})`;
   }
   return `a ${typeof result}`;
+}
+
+/**
+ * What a key and a row's `key` property are matched by: the value itself (SameValueZero), an entity
+ * or reference as its primary key; a composite key (an array) and a `Date` by their hash, since two
+ * equal ones are never the same object.
+ */
+function matchValue(value: unknown): unknown {
+  const pk = primaryKeyOf(value);
+  return Array.isArray(pk) || pk instanceof Date ? `\u0000${keyHash(pk)}` : pk;
 }
