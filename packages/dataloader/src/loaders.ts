@@ -204,7 +204,7 @@ export class Loaders {
       for (const { loader } of this.#loaders.values()) loader.clearAll();
       return;
     }
-    const className = typeof entity === 'string' ? entity : this.#meta(entity).className;
+    const className = this.#family(typeof entity === 'string' ? entity : this.#meta(entity).className);
     for (const registered of this.#loaders.values()) {
       if (!registered.reads.has(className)) continue;
       if (ids !== undefined && registered.keyedBy === className) {
@@ -231,12 +231,21 @@ export class Loaders {
             cacheKeyFn: keyHash,
           },
         ),
-        reads: new Set(deps.reads),
-        ...(deps.keyedBy === undefined ? {} : { keyedBy: deps.keyedBy }),
+        reads: new Set(deps.reads.map((name) => this.#family(name))),
+        ...(deps.keyedBy === undefined ? {} : { keyedBy: this.#family(deps.keyedBy) }),
       };
       this.#loaders.set(key, registered);
     }
     return registered.loader;
+  }
+
+  /**
+   * The root class of an entity's inheritance hierarchy (itself when it has none): what loaders read
+   * and writes clear are compared by it, since MikroORM's driver writes name the root (`Animal`) and a
+   * bulk write the class (`Dog`).
+   */
+  #family(className: string): string {
+    return this.em.getMetadata().getByClassName(className, false)?.root.className ?? className;
   }
 
   #meta<T extends object>(entityName: EntityName<T>): EntityMetadata<T> {

@@ -1,6 +1,6 @@
 // How loaders and @Batched match keys that are not plain numbers or strings: dates to the millisecond,
 // composite keys given as entities, and loaderFor on entities that share a repository class.
-import { type EntityManager, MikroORM, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
+import { type EntityManager, EntityRepositoryType, MikroORM, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
 import { Entity, ManyToOne, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { BaseRepository } from '@stratum/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ class Tick {
 
 @Entity({ repository: () => BaseRepository })
 class Student {
+  [EntityRepositoryType]?: BaseRepository<Student>;
+
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
@@ -27,6 +29,8 @@ class Student {
 
 @Entity({ repository: () => BaseRepository })
 class Course {
+  [EntityRepositoryType]?: BaseRepository<Course>;
+
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
