@@ -1,18 +1,11 @@
 // Parents with a composite primary key, on a schema of their own (in Chinook only the pivot has one):
 // every loader answers them by value (`[rack, position]`) or by entity, as MikroORM's populate does,
 // and a batch of 1200 parents stays one query (an `$or` per key would pass SQLite's expression depth).
-import { Collection, MikroORM, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
-import {
-  Entity,
-  ManyToMany,
-  ManyToOne,
-  OneToMany,
-  PrimaryKey,
-  Property,
-  ReflectMetadataProvider,
-} from '@mikro-orm/decorators/legacy';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Collection, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToMany, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { useSchema } from '../../../test/support/use-schema.js';
 import { loaders } from '../src/index.js';
 
 @Entity()
@@ -58,15 +51,7 @@ const RACKS = 40;
 const POSITIONS = 30; // 1200 slots
 
 describeEachDriver('loaders() on parents with a composite primary key', (ctx) => {
-  let orm: MikroORM;
-  beforeAll(async () => {
-    orm = await MikroORM.init({
-      ...ctx.options,
-      entities: [Tag, Slot, Item],
-      metadataProvider: ReflectMetadataProvider,
-    });
-    await orm.schema.create();
-    const em = orm.em.fork();
+  const db = useSchema(ctx, [Tag, Slot, Item], (em) => {
     const tags = [1, 2, 3].map((id) => em.create(Tag, { id, name: `tag ${id}` }));
     let itemId = 0;
     for (let rack = 1; rack <= RACKS; rack++) {
@@ -79,9 +64,7 @@ describeEachDriver('loaders() on parents with a composite primary key', (ctx) =>
         }
       }
     }
-    await em.flush();
   });
-  afterAll(() => orm?.close(true));
 
   /** Every slot key, rack by rack, plus one that does not exist. */
   const keys = (): [number, number][] => [
@@ -94,7 +77,7 @@ describeEachDriver('loaders() on parents with a composite primary key', (ctx) =>
 
   /** What MikroORM's populate puts in `relation` of every slot, in `keys()` order, `[]` for the missing one. */
   async function populated(relation: 'items' | 'tags'): Promise<number[][]> {
-    const slots = await orm.em.fork().find(Slot, {}, { populate: [relation] });
+    const slots = await db.orm.em.fork().find(Slot, {}, { populate: [relation] });
     const byKey = new Map(slots.map((slot) => [`${slot.rack}:${slot.position}`, slot]));
     return keys().map(([rack, position]) => {
       const slot = byKey.get(`${rack}:${position}`);
@@ -103,7 +86,7 @@ describeEachDriver('loaders() on parents with a composite primary key', (ctx) =>
   }
 
   it('loads entities by [rack, position], null for a missing one, and by the entity itself', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const load = loaders(em).entity(Slot);
     const slots = await load.loadMany(keys());
     expect(slots.map((slot) => (slot === null ? null : [(slot as Slot).rack, (slot as Slot).position]))).toEqual([
@@ -115,7 +98,7 @@ describeEachDriver('loaders() on parents with a composite primary key', (ctx) =>
   });
 
   it('loads the 1:M children of 1200 parents in one query, like populate', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const queries: string[] = [];
     const previous = em.config.get('onQuery');
     em.config.set('onQuery', (sql: string) => {
@@ -132,12 +115,12 @@ describeEachDriver('loaders() on parents with a composite primary key', (ctx) =>
   });
 
   it('loads the M:N targets of 1200 owners, like populate', async () => {
-    const tags = await loaders(orm.em.fork()).collection(Slot, 'tags').loadMany(keys());
+    const tags = await loaders(db.orm.em.fork()).collection(Slot, 'tags').loadMany(keys());
     expect(tags.map((list) => (list as Tag[]).map((tag) => tag.id))).toEqual(await populated('tags'));
   });
 
   it('counts 1:M and M:N items of 1200 parents', async () => {
-    const load = loaders(orm.em.fork());
+    const load = loaders(db.orm.em.fork());
     const [items, tags] = await Promise.all([
       load.count(Slot, 'items').loadMany(keys()),
       load.count(Slot, 'tags').loadMany(keys()),

@@ -1,10 +1,11 @@
 // How loaders and @Batched match keys that are not plain numbers or strings: dates to the millisecond,
 // composite keys given as entities, and loaderFor on entities that share a repository class.
-import { type EntityManager, EntityRepositoryType, MikroORM, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
-import { Entity, ManyToOne, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { type EntityManager, EntityRepositoryType, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { BaseRepository } from '@stratum/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { useSchema } from '../../../test/support/use-schema.js';
 import { Batched, loaderFor, loaders } from '../src/index.js';
 
 @Entity()
@@ -88,15 +89,7 @@ const FIRST = new Date('2024-01-01T00:00:00.100Z');
 const SECOND = new Date('2024-01-01T00:00:00.900Z'); // the same second
 
 describeEachDriver('loaders() and @Batched matching keys', (ctx) => {
-  let orm: MikroORM;
-  beforeAll(async () => {
-    orm = await MikroORM.init({
-      ...ctx.options,
-      entities: [Tick, Student, Course, Enrollment, Grade],
-      metadataProvider: ReflectMetadataProvider,
-    });
-    await orm.schema.create();
-    const em = orm.em.fork();
+  const db = useSchema(ctx, [Tick, Student, Course, Enrollment, Grade], (em) => {
     em.create(Tick, { at: FIRST, label: 'first' });
     em.create(Tick, { at: SECOND, label: 'second' });
     const student = em.create(Student, { id: 1, name: 'Ada' });
@@ -105,19 +98,17 @@ describeEachDriver('loaders() and @Batched matching keys', (ctx) => {
     em.create(Grade, { id: 1, enrollment: enrollments[0] as Enrollment, gradedAt: FIRST });
     em.create(Grade, { id: 2, enrollment: enrollments[1] as Enrollment, gradedAt: SECOND });
     em.create(Grade, { id: 3, enrollment: enrollments[1] as Enrollment, gradedAt: new Date('2024-01-02') });
-    await em.flush();
   });
-  afterAll(() => orm?.close(true));
 
   it('tells apart date keys of the same second', async () => {
-    const ticks = await loaders(orm.em.fork())
+    const ticks = await loaders(db.orm.em.fork())
       .entity(Tick)
       .loadMany([new Date(FIRST), new Date(SECOND)]);
     expect(ticks.map((tick) => (tick as Tick).label)).toEqual(['first', 'second']);
   });
 
   it('@Batched matches rows by a property holding an entity with a composite key, and by a date', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const enrollments = await em.find(Enrollment, {}, { orderBy: { course: 'asc' } });
     const grades = new Grades(em);
     const [ofFirst, ofSecond] = await Promise.all(enrollments.map((enrollment) => grades.gradesOf(enrollment)));
@@ -131,7 +122,7 @@ describeEachDriver('loaders() and @Batched matching keys', (ctx) => {
   });
 
   it('loaderFor keeps apart two entities that share a repository class', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const [student, course] = await Promise.all([
       loaderFor(em.getRepository(Student), 'findByIds').load(1),
       loaderFor(em.getRepository(Course), 'findByIds').load(1),

@@ -1,18 +1,11 @@
 // Relations declared with their own `where` and `orderBy`, and entities with a default `orderBy`: the
 // loaders must give what MikroORM's own populate gives, on a small schema of its own (Chinook
 // declares neither).
-import { Collection, MikroORM, type Rel } from '@mikro-orm/core';
-import {
-  Entity,
-  ManyToMany,
-  ManyToOne,
-  OneToMany,
-  PrimaryKey,
-  Property,
-  ReflectMetadataProvider,
-} from '@mikro-orm/decorators/legacy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Collection, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToMany, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { describe, expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { useSchema } from '../../../test/support/use-schema.js';
 import { loaders } from '../src/index.js';
 
 @Entity({ orderBy: { name: 'desc' } })
@@ -72,15 +65,7 @@ class Shelf {
 }
 
 describeEachDriver('loaders() on relations with their own where', (ctx) => {
-  let orm: MikroORM;
-  beforeAll(async () => {
-    orm = await MikroORM.init({
-      ...ctx.options,
-      entities: [Label, Disc, Shelf],
-      metadataProvider: ReflectMetadataProvider,
-    });
-    await orm.schema.create();
-    const em = orm.em.fork();
+  const db = useSchema(ctx, [Label, Disc, Shelf], (em) => {
     const labels = ['b-live', 'a-old', 'c-live', 'd-old'].map((name, i) =>
       em.create(Label, { id: i + 1, name, active: name.endsWith('live') }),
     );
@@ -92,19 +77,17 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
         em.create(Disc, { id: id * 10 + n, title: `t${4 - n}`, released: n !== 2, shelf });
       }
     }
-    await em.flush();
   });
-  afterAll(() => orm?.close(true));
 
   /** What MikroORM's populate puts in the collection, for these shelves. */
   async function populated(relation: 'released' | 'labels' | 'discs' | 'allLabels'): Promise<number[][]> {
-    const shelves = await orm.em.fork().find(Shelf, {}, { populate: [relation], orderBy: { id: 'asc' } });
+    const shelves = await db.orm.em.fork().find(Shelf, {}, { populate: [relation], orderBy: { id: 'asc' } });
     return shelves.map((shelf) => shelf[relation].getItems().map((item) => item.id));
   }
 
   describe('collection()', () => {
     it('gives the 1:M children the relation’s where selects, in its orderBy, like populate', async () => {
-      const got = await loaders(orm.em.fork()).collection(Shelf, 'released').loadMany([1, 2, 3]);
+      const got = await loaders(db.orm.em.fork()).collection(Shelf, 'released').loadMany([1, 2, 3]);
       const expected = await populated('released');
       expect(expected).toEqual([
         [13, 11],
@@ -115,14 +98,14 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
     });
 
     it('gives the M:N targets the relation’s where selects, in its orderBy, like populate', async () => {
-      const got = await loaders(orm.em.fork()).collection(Shelf, 'labels').loadMany([1, 2, 3]);
+      const got = await loaders(db.orm.em.fork()).collection(Shelf, 'labels').loadMany([1, 2, 3]);
       const expected = await populated('labels');
       expect(expected).toEqual([[1], [1, 3], [1, 3]]);
       expect(got.map((labels) => (labels as Label[]).map((label) => label.id))).toEqual(expected);
     });
 
     it('orders by the entity’s default orderBy when the relation has none, 1:M and M:N, like populate', async () => {
-      const load = loaders(orm.em.fork());
+      const load = loaders(db.orm.em.fork());
       const [discs, allLabels] = await Promise.all([
         load.collection(Shelf, 'discs').loadMany([1, 2, 3]),
         load.collection(Shelf, 'allLabels').loadMany([1, 2, 3]),
@@ -144,7 +127,7 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
 
   describe('count()', () => {
     it('counts what the collection holds, the relation’s where applied, 1:M and M:N', async () => {
-      const load = loaders(orm.em.fork());
+      const load = loaders(db.orm.em.fork());
       const [released, labels] = await Promise.all([
         load.count(Shelf, 'released').loadMany([1, 2, 3]),
         load.count(Shelf, 'labels').loadMany([1, 2, 3]),
@@ -153,7 +136,7 @@ describeEachDriver('loaders() on relations with their own where', (ctx) => {
       expect(labels).toEqual((await populated('labels')).map((ids) => ids.length));
       expect(labels).toEqual([1, 2, 2]);
       // MikroORM's own Collection.loadCount() counts every pivot row here (4 for shelf 3)
-      const shelf = await orm.em.fork().findOneOrFail(Shelf, 3);
+      const shelf = await db.orm.em.fork().findOneOrFail(Shelf, 3);
       expect(await shelf.labels.loadCount()).toBe(4);
     });
   });

@@ -1,17 +1,11 @@
 // Loaders never answer with what the database no longer holds, on a schema of its own: single-table
 // inheritance, foreign keys the database cascades, transactions that roll back or commit while another
 // request reads, and em.clear().
-import { Collection, MikroORM, type Rel } from '@mikro-orm/core';
-import {
-  Entity,
-  ManyToOne,
-  OneToMany,
-  PrimaryKey,
-  Property,
-  ReflectMetadataProvider,
-} from '@mikro-orm/decorators/legacy';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Collection, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { useSchema } from '../../../test/support/use-schema.js';
 import { loaders } from '../src/index.js';
 
 @Entity({ discriminatorColumn: 'kind', abstract: true })
@@ -73,15 +67,7 @@ class Kid {
 }
 
 describeEachDriver('loaders() after writes', (ctx) => {
-  let orm: MikroORM;
-  beforeAll(async () => {
-    orm = await MikroORM.init({
-      ...ctx.options,
-      entities: [Animal, Dog, Cat, Owner, Mom, Kid],
-      metadataProvider: ReflectMetadataProvider,
-    });
-    await orm.schema.create();
-    const em = orm.em.fork();
+  const db = useSchema(ctx, [Animal, Dog, Cat, Owner, Mom, Kid], (em) => {
     for (const id of [1, 2, 3, 4, 5]) {
       const owner = em.create(Owner, { id, name: `owner ${id}` });
       em.create(Dog, { id: id * 10 + 1, kind: 'dog', name: 'rex', owner });
@@ -89,14 +75,12 @@ describeEachDriver('loaders() after writes', (ctx) => {
       const mom = em.create(Mom, { id });
       for (const n of [1, 2]) em.create(Kid, { id: id * 10 + n, mom });
     }
-    await em.flush();
   });
-  afterAll(() => orm?.close(true));
 
   const dogIds = (dogs: unknown) => (dogs as Dog[]).map((dog) => dog.id);
 
   it('sees flushes, native writes and inserts of a subclass (single-table inheritance)', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const load = loaders(em);
     expect(dogIds(await load.collection(Owner, 'dogs').load(1))).toEqual([11]);
     em.create(Dog, { id: 13, kind: 'dog', name: 'fido', owner: em.getReference(Owner, 1) });
@@ -111,7 +95,7 @@ describeEachDriver('loaders() after writes', (ctx) => {
   });
 
   it('forgets the children the database deleted with their parent (on delete cascade)', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const load = loaders(em);
     expect(await load.count(Mom, 'kids').load(2)).toBe(2);
     expect(await load.entity(Kid).load(21)).not.toBeNull();
@@ -122,7 +106,7 @@ describeEachDriver('loaders() after writes', (ctx) => {
   });
 
   it('after a rollback, answers what the database holds again', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const load = loaders(em);
     await em.begin();
     em.create(Dog, { id: 33, kind: 'dog', name: 'ghost', owner: em.getReference(Owner, 3) });
@@ -137,9 +121,9 @@ describeEachDriver('loaders() after writes', (ctx) => {
   // transaction holds it (the read waits for the transaction, which waits for the read).
   if (ctx.driver === 'postgresql') {
     it('does not keep what it read while another request’s transaction was open, once it commits', async () => {
-      const reader = loaders(orm.em.fork());
+      const reader = loaders(db.orm.em.fork());
       expect(await reader.count(Mom, 'kids').load(4)).toBe(2);
-      await orm.em.fork().transactional(async (tx) => {
+      await db.orm.em.fork().transactional(async (tx) => {
         tx.create(Kid, { id: 43, mom: tx.getReference(Mom, 4) });
         await tx.flush();
         expect(await reader.count(Mom, 'kids').load(4)).toBe(2); // the committed state, meanwhile
@@ -149,7 +133,7 @@ describeEachDriver('loaders() after writes', (ctx) => {
   }
 
   it('after the outer transaction rolls back, forgets what a nested one had committed', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const load = loaders(em);
     await em.begin();
     await em.transactional(async (inner) => {
@@ -161,7 +145,7 @@ describeEachDriver('loaders() after writes', (ctx) => {
   });
 
   it('after em.clear(), loads again and hands out entities the EntityManager manages', async () => {
-    const em = orm.em.fork();
+    const em = db.orm.em.fork();
     const load = loaders(em);
     const before = await load.entity(Owner).load(5);
     const dogsBefore = (await load.collection(Owner, 'dogs').load(5)) as Dog[];
@@ -173,6 +157,6 @@ describeEachDriver('loaders() after writes', (ctx) => {
     expect((await load.collection(Owner, 'dogs').load(5))[0] === dogsBefore[0]).toBe(false);
     owner.name = 'renamed';
     await em.flush();
-    expect((await orm.em.fork().findOneOrFail(Owner, 5)).name).toBe('renamed');
+    expect((await db.orm.em.fork().findOneOrFail(Owner, 5)).name).toBe('renamed');
   });
 });
