@@ -29,6 +29,7 @@ import {
   parseMetric,
 } from './aggregate-metric.js';
 import { assertCursor, assertPositiveInteger } from './arguments.js';
+import { columnRulesOf, primaryKeyProblem } from './column-value.js';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import {
   type BulkOptions,
@@ -223,7 +224,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
       assertKnownFilterFields(this.meta, options.where);
       const orderBy = withPrimaryKeyTieBreaker(this.meta, options.orderBy);
-      const width = Cursor.getDefinition(this.meta, orderBy as never).length;
+      const definition = Cursor.getDefinition(this.meta, orderBy as never);
+      const rules = columnRulesOf(this.getEntityManager().getPlatform());
       const page: Dictionary = {};
       if (last !== undefined || (before !== undefined && first === undefined)) {
         page.last = Math.min(assertPositiveInteger('last', last ?? this.defaultPerPage), this.maxPerPage);
@@ -231,10 +233,10 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         page.first = Math.min(assertPositiveInteger('first', first ?? this.defaultPerPage), this.maxPerPage);
       }
       if (after !== undefined) {
-        page.after = assertCursor('after', after, width);
+        page.after = assertCursor('after', after, this.meta, definition, rules);
       }
       if (before !== undefined) {
-        page.before = assertCursor('before', before, width);
+        page.before = assertCursor('before', before, this.meta, definition, rules);
       }
       return super.findByCursor({ ...this.withEagerLoad(options), orderBy, ...page } as never);
     });
@@ -256,6 +258,14 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     return this.run('findByIds', async () => {
       if (!Array.isArray(ids)) {
         throw new InvalidArgumentError('ids', 'an array of primary keys', ids);
+      }
+      const rules = columnRulesOf(this.getEntityManager().getPlatform());
+      const primaries = this.meta.getPrimaryProps();
+      for (const [i, id] of ids.entries()) {
+        const problem = primaryKeyProblem(primaries, id, rules);
+        if (problem !== undefined) {
+          throw new InvalidArgumentError(`ids[${i}]`, `a primary key of ${this.meta.className} (${problem})`, id);
+        }
       }
       const unique = [...new Map(ids.map((id) => [primaryKeyHash(id), id])).values()];
       const found = new Map<string, Loaded<T, Hint>>();
