@@ -61,8 +61,8 @@ export interface CacheOptions {
  * } });
  * ```
  */
-export class CacheStoreTimeoutError extends StratumError {
-  static override readonly code: string = 'E_CACHE_STORE_TIMEOUT';
+export class CacheStoreTimeoutError extends StratumError<'E_CACHE_STORE_TIMEOUT'> {
+  static override readonly code = 'E_CACHE_STORE_TIMEOUT' as const;
   readonly operation: string;
   readonly timeoutMs: number;
 

@@ -6,6 +6,7 @@ export { Cached, type CachedOptions } from './decorators/cached.js';
 export { InvalidatesCache, type InvalidatesCacheOptions } from './decorators/invalidates-cache.js';
 export { hashOf, keyPart } from './decorators/key-template.js';
 export { configureCache, defaultCache } from './default-cache.js';
+export { CacheEpochError } from './errors/cache-epoch-error.js';
 export { CacheKeyError } from './errors/cache-key-error.js';
 export { CacheSetupError } from './errors/cache-setup-error.js';
 export { CacheValueError, type CacheValueErrorDetails } from './errors/cache-value-error.js';

@@ -29,7 +29,6 @@ import {
   parseMetric,
 } from './aggregate-metric.js';
 import { assertCursor, assertPositiveInteger } from './arguments.js';
-import { columnRulesOf, primaryKeyProblem } from './column-value.js';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import {
   type BulkOptions,
@@ -42,6 +41,7 @@ import {
 } from './bulk/bulk-rows.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
 import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
+import { columnRulesOf, primaryKeyProblem } from './column-value.js';
 import { assertEagerLoadPaths, currentEagerLoad, eagerLoadDefault, mergeEagerLoad } from './eager-load-context.js';
 import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';

@@ -206,7 +206,7 @@ describeEachDriver('BaseRepository on Chinook', (ctx) => {
         ],
       ];
       for (const [call, message] of forged) {
-        const error = await call().catch((e) => e);
+        const error = (await call().catch((e: unknown) => e)) as InvalidCursorError;
         expect(error).toBeInstanceOf(InvalidCursorError);
         expect(error.code).toBe('E_INVALID_CURSOR');
         expect(error.message).toMatch(message);
