@@ -29,6 +29,7 @@ export { DEFAULT_GENERATION_TTL_MS, RedisStore, type RedisStoreOptions } from '.
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_L1_TTL_MS,
+  DEFAULT_MAX_STALENESS_MS,
   TieredStore,
   type TieredStoreOptions,
   type TieredStoreStats,
