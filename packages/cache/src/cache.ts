@@ -232,6 +232,8 @@ export class Cache {
   /** Every entry carries the epoch tag: the store may fetch its version with the entry (one round trip). */
   readonly #readOptions: { readonly prefetchTags: readonly string[] };
   #epochRetry: ReturnType<typeof setTimeout> | undefined;
+  /** The store connection the last failure happened on (see `CacheStore.connection`). */
+  #failedOn: object | undefined;
   readonly #inflight = new Map<string, Flight>();
   /** Orders wrap() calls and loader starts: a call may join a load only if it started after the call. */
   #clock = 0;
@@ -566,7 +568,7 @@ export class Cache {
    */
   async #try<R>(key: string, operation: string, fn: () => Promise<R>): Promise<R | undefined> {
     const invalidation = INVALIDATIONS.has(operation);
-    if (!this.#breaker.allows()) {
+    if (!this.#breaker.allows() && !this.#storeCameBack()) {
       if (invalidation) this.#lose();
       return undefined;
     }
@@ -583,6 +585,7 @@ export class Cache {
       this.#breaker.succeeded();
       return result;
     } catch (error) {
+      this.#failedOn = this.#connection();
       this.#breaker.failed();
       this.#stats.count(key, 'errors');
       if (invalidation) this.#lose();
@@ -614,6 +617,35 @@ export class Cache {
         },
       );
     });
+  }
+
+  /**
+   * With the circuit open: whether the store has a new connection since the last failure (then the
+   * call goes through as the probe, without waiting out the cooldown). A store without a connection
+   * is asked to reconnect if its server is back.
+   */
+  #storeCameBack(): boolean {
+    const connection = this.#connection();
+    if (connection === undefined) {
+      try {
+        this.store.reconnect?.();
+      } catch {
+        // an optional hint: a store that cannot take it recovers on the cooldown
+      }
+      return false;
+    }
+    if (connection === this.#failedOn) return false;
+    this.#breaker.probeNow();
+    return this.#breaker.allows();
+  }
+
+  /** The store's live connection (`CacheStore.connection`), `undefined` if it has none or cannot say. */
+  #connection(): object | undefined {
+    try {
+      return this.store.connection?.();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Records a lost invalidation and makes sure the epoch bump is retried even if no call comes. */

@@ -10,6 +10,7 @@ import type {
   CacheStoreStats,
   CacheWriteOptions,
 } from './cache-store.js';
+import { ReconnectProbe } from './reconnect-probe.js';
 import { decodeRedisEntry, encodeRedisEntry } from './redis-entry.js';
 import { globToRegExp, RedisKeys, redisSlot } from './redis-keys.js';
 import {
@@ -96,6 +97,7 @@ export class RedisStore implements CacheStore {
   readonly #ttlJitter: number;
   readonly #scanCount: number;
   readonly #ownsClient: boolean;
+  readonly #probe: ReconnectProbe | undefined;
   #errors = 0;
 
   constructor(options: RedisStoreOptions) {
@@ -138,6 +140,35 @@ export class RedisStore implements CacheStore {
     this.#ttlJitter = ttlJitter;
     this.#scanCount = scanCount;
     this.#ownsClient = options.ownsClient === true;
+    this.#probe = client.isCluster ? undefined : new ReconnectProbe(client as Redis);
+  }
+
+  /**
+   * The client's socket while it is ready (a new object for every connection), else `undefined`;
+   * `undefined` always on a Cluster (the cache then waits out its cooldown). See `CacheStore.connection`.
+   *
+   * @example
+   * ```ts
+   * store.connection() === undefined; // while Redis is unreachable
+   * ```
+   */
+  connection(): object | undefined {
+    if (this.#probe === undefined) return undefined;
+    const client = this.#client as Redis;
+    return client.status === 'ready' ? (client.stream ?? undefined) : undefined;
+  }
+
+  /**
+   * While the client waits to reconnect: probes the server (TCP, at most every 100 ms) and
+   * reconnects the client at once if it accepts connections again. See `CacheStore.reconnect`.
+   *
+   * @example
+   * ```ts
+   * store.reconnect(); // the Cache calls it while its circuit is open
+   * ```
+   */
+  reconnect(): void {
+    this.#probe?.poke();
   }
 
   /**

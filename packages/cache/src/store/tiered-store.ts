@@ -11,6 +11,7 @@ import type {
   CacheWriteOptions,
 } from './cache-store.js';
 import { MemoryStore } from './memory-store.js';
+import { ReconnectProbe } from './reconnect-probe.js';
 import { RedisStore } from './redis-store.js';
 import { type TieredL1Value, unwrapTieredL1Entry, wrapTieredL1Entry } from './tiered-l1-entry.js';
 import { decodeTieredMessage, encodeTieredMessage, type TieredInvalidation } from './tiered-message.js';
@@ -168,6 +169,7 @@ export class TieredStore implements CacheStore {
   /** This store's id in the messages it publishes (it ignores its own). */
   readonly instanceId: string = randomUUID();
   readonly #subscriber: Redis;
+  readonly #subscriberProbe: ReconnectProbe;
   readonly #publisher: Redis | Cluster;
   readonly #ownsPublisher: boolean;
   readonly #ownsSubscriber: boolean;
@@ -244,6 +246,7 @@ export class TieredStore implements CacheStore {
     this.l2 = l2;
     this.channel = channel;
     this.#subscriber = subscriber;
+    this.#subscriberProbe = new ReconnectProbe(subscriber);
     this.#ownsSubscriber = options.ownsSubscriber === true;
     if (publisher) {
       this.#publisher = publisher;
@@ -470,6 +473,32 @@ export class TieredStore implements CacheStore {
   async clear(): Promise<void> {
     await this.l2.clear();
     await this.#broadcast({ kind: 'clear' });
+  }
+
+  /**
+   * The L2's connection (see `CacheStore.connection`): reads and writes need L2 alone.
+   *
+   * @example
+   * ```ts
+   * store.connection() === undefined; // while Redis is unreachable
+   * ```
+   */
+  connection(): object | undefined {
+    return this.l2.connection();
+  }
+
+  /**
+   * Reconnects the L2's client and the subscriber at once if Redis accepts connections again
+   * (see `RedisStore.reconnect`): L1 serves again as soon as the subscription is back.
+   *
+   * @example
+   * ```ts
+   * store.reconnect(); // the Cache calls it while its circuit is open
+   * ```
+   */
+  reconnect(): void {
+    this.l2.reconnect();
+    this.#subscriberProbe.poke();
   }
 
   /**
