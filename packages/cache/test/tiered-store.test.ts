@@ -5,7 +5,13 @@ import { InvalidArgumentError } from '@stratum/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis, useRedisPrefix } from '../../../test/harness/index.js';
-import { MemoryStore, RedisStore, TieredStore, type TieredStoreOptions } from '../src/index.js';
+import {
+  CacheStoreUnavailableError,
+  MemoryStore,
+  RedisStore,
+  TieredStore,
+  type TieredStoreOptions,
+} from '../src/index.js';
 import { describeCacheStoreContract } from './contract/describe-cache-store-contract.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -219,7 +225,7 @@ describeWithRedis('TieredStore (L1 memory in front of L2 Redis)', () => {
       }
     });
 
-    it('ready() rejects once the store is closed', async () => {
+    it('ready() rejects with a typed CacheStoreUnavailableError once the store is closed, and so do its waiters', async () => {
       const subscriber = new Redis(redis.url, { lazyConnect: true });
       const store = new TieredStore({
         l1: new MemoryStore(),
@@ -227,9 +233,33 @@ describeWithRedis('TieredStore (L1 memory in front of L2 Redis)', () => {
         subscriber,
         publisher: client,
       });
+      const waiting = store.ready().catch((e: unknown) => e); // lazyConnect: never subscribed
       await store.close();
-      await expect(store.ready()).rejects.toThrow(/is closed/);
+      for (const error of [await waiting, await store.ready().catch((e: unknown) => e)]) {
+        expect(error).toBeInstanceOf(CacheStoreUnavailableError);
+        expect(error).toMatchObject({
+          code: 'E_CACHE_STORE_UNAVAILABLE',
+          reason: 'closed',
+          store: 'TieredStore tiered',
+        });
+        expect((error as Error).message).toBe('TieredStore tiered: the store is closed');
+      }
       subscriber.disconnect();
+    });
+
+    it('ready() rejects with reason subscriber-ended when the subscriber connection ends for good', async () => {
+      // A port nobody listens on, and no retries: the connection ends before SUBSCRIBE is confirmed.
+      const subscriber = new Redis({ host: '127.0.0.1', port: 1, retryStrategy: () => null, lazyConnect: true });
+      subscriber.on('error', () => {});
+      const store = new TieredStore({
+        l1: new MemoryStore(),
+        l2: new RedisStore({ client, namespace: namespace() }),
+        subscriber,
+        publisher: client,
+      });
+      const waiting = store.ready().catch((e: unknown) => e);
+      expect(await waiting).toMatchObject({ code: 'E_CACHE_STORE_UNAVAILABLE', reason: 'subscriber-ended' });
+      await store.close();
     });
 
     it('publishes through a duplicate of the subscriber when given no publisher, and quits it on close', async () => {

@@ -10,6 +10,7 @@ import type {
   CacheStoreStats,
   CacheWriteOptions,
 } from './cache-store.js';
+import { CacheStoreUnavailableError } from '../errors/cache-store-unavailable-error.js';
 import { MemoryStore } from './memory-store.js';
 import { ReconnectProbe } from './reconnect-probe.js';
 import { RedisStore } from './redis-store.js';
@@ -276,7 +277,10 @@ export class TieredStore implements CacheStore {
    */
   ready(): Promise<void> {
     if (this.#serving) return Promise.resolve();
-    if (this.#closed) return Promise.reject(new Error(`TieredStore ${this.name} is closed`));
+    if (this.#closed)
+      return Promise.reject(
+        new CacheStoreUnavailableError(`TieredStore ${this.name}`, 'closed', 'the store is closed'),
+      );
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -540,7 +544,7 @@ export class TieredStore implements CacheStore {
     this.#serving = false;
     clearInterval(this.#heartbeat);
     this.#listen('off');
-    this.#rejectWaiters(new Error(`TieredStore ${this.name} is closed`));
+    this.#rejectWaiters(new CacheStoreUnavailableError(`TieredStore ${this.name}`, 'closed', 'the store is closed'));
     if (this.#ownsSubscriber) await quit(this.#subscriber);
     else if (this.#subscriber.status === 'ready') await this.#subscriber.unsubscribe(this.channel).catch(() => {});
     if (this.#ownsPublisher) await quit(this.#publisher);
@@ -713,7 +717,9 @@ export class TieredStore implements CacheStore {
 
   #end(): void {
     this.#lose();
-    this.#rejectWaiters(new Error(`TieredStore ${this.name}: the subscriber connection ended`));
+    this.#rejectWaiters(
+      new CacheStoreUnavailableError(`TieredStore ${this.name}`, 'subscriber-ended', 'the subscriber connection ended'),
+    );
   }
 
   #resubscribe(): void {
@@ -790,7 +796,7 @@ export class TieredStore implements CacheStore {
     subscriber[method]('error', this.#onError);
   }
 
-  #rejectWaiters(error: Error): void {
+  #rejectWaiters(error: CacheStoreUnavailableError): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
