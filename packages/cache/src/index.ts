@@ -7,12 +7,12 @@ export { InvalidatesCache, type InvalidatesCacheOptions } from './decorators/inv
 export { hashOf, keyPart } from './decorators/key-template.js';
 export { configureCache, defaultCache } from './default-cache.js';
 export { CacheEpochError } from './errors/cache-epoch-error.js';
+export { CacheKeyError } from './errors/cache-key-error.js';
+export { CacheSetupError } from './errors/cache-setup-error.js';
 export {
   CacheStoreUnavailableError,
   type CacheStoreUnavailableReason,
 } from './errors/cache-store-unavailable-error.js';
-export { CacheKeyError } from './errors/cache-key-error.js';
-export { CacheSetupError } from './errors/cache-setup-error.js';
 export { CacheValueError, type CacheValueErrorDetails } from './errors/cache-value-error.js';
 export { type EnableCacheOptions, enableCache } from './orm/enable-cache.js';
 export { cacheOf } from './orm/orm-caches.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '@stratum/core';
 import type { Cluster, Redis } from 'ioredis';
+import { CacheStoreUnavailableError } from '../errors/cache-store-unavailable-error.js';
 import type {
   CacheEntry,
   CacheRead,
@@ -10,7 +11,6 @@ import type {
   CacheStoreStats,
   CacheWriteOptions,
 } from './cache-store.js';
-import { CacheStoreUnavailableError } from '../errors/cache-store-unavailable-error.js';
 import { MemoryStore } from './memory-store.js';
 import { ReconnectProbe } from './reconnect-probe.js';
 import { RedisStore } from './redis-store.js';
