@@ -82,14 +82,19 @@ function cachedMethod(
   tags: readonly KeyTemplate[],
   options: CachedOptions<any>,
 ): AnyMethod {
+  // Options that do not depend on the call are built once: a hit allocates only what it must.
+  const fixed = {
+    ...(options.ttl === undefined ? {} : { ttlMs: options.ttl }),
+    ...(options.staleWhileRevalidate === undefined ? {} : { staleWhileRevalidateMs: options.staleWhileRevalidate }),
+  };
+  const perCall = tags.length > 0 || options.condition !== undefined;
   return async function (this: unknown, ...args: unknown[]) {
     const em = entityManagerOf(this);
     if (em?.isInTransaction()) {
       return method.apply(this, args); // the transaction may see its own uncommitted writes
     }
     const cache = options.cache ?? (em ? cacheOf(em) : defaultCache());
-    const owner = typeof this === 'function' ? this.name : ((this as object | undefined)?.constructor?.name ?? 'fn');
-    const rendered = key ? key.render(args) : `${owner}.${name}:${hashOf(args)}`;
+    const rendered = key ? key.render(args) : `${ownerOf(this)}.${name}:${hashOf(args)}`;
     const filters = em ? await filterKeyOf(em, repositoryEntityOf(this)) : '';
     const fullKey = filters ? `${rendered}|f=${filters}` : rendered;
     const schema = em ? schemaHash(em.getMetadata()) : '';
@@ -100,14 +105,15 @@ function cachedMethod(
       const cacheable = toCacheable(value);
       return { s: schema, v: cacheable.value, n: cacheable.entities };
     };
-    const wrapOptions = {
-      ...(options.ttl === undefined ? {} : { ttlMs: options.ttl }),
-      tags: tags.map((tag) => tag.render(args)),
-      ...(options.staleWhileRevalidate === undefined ? {} : { staleWhileRevalidateMs: options.staleWhileRevalidate }),
-      ...(options.condition
-        ? { condition: (envelope: Envelope) => options.condition?.(fresh ? fresh.value : envelope.v) ?? true }
-        : {}),
-    };
+    const wrapOptions = perCall
+      ? {
+          ...fixed,
+          tags: tags.map((tag) => tag.render(args)),
+          ...(options.condition
+            ? { condition: (envelope: Envelope) => options.condition?.(fresh ? fresh.value : envelope.v) ?? true }
+            : {}),
+        }
+      : fixed;
     let envelope = await cache.wrap(fullKey, load, wrapOptions);
     if (fresh) return fresh.value;
     if (envelope.s !== schema) {
@@ -118,6 +124,11 @@ function cachedMethod(
     }
     return envelope.n === 0 ? envelope.v : fromCacheable(envelope.v, em);
   };
+}
+
+/** The class name a default key starts with: the class itself for a static method, else the instance's. */
+function ownerOf(self: unknown): string {
+  return typeof self === 'function' ? self.name : ((self as object | undefined)?.constructor?.name ?? 'fn');
 }
 
 function validate(label: string, options: CachedOptions<any>): void {
