@@ -32,3 +32,4 @@ export {
   type TieredStoreOptions,
   type TieredStoreStats,
 } from './store/tiered-store.js';
+export { MAX_TTL_MS } from './ttl-ms.js';

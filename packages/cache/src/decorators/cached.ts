@@ -10,17 +10,21 @@ import { defaultCache } from '../default-cache.js';
 import { fromCacheable, toCacheable } from '../orm/entity-snapshot.js';
 import { cacheOf } from '../orm/orm-caches.js';
 import { entityManagerOf, filterKeyOf, repositoryEntityOf, schemaHash } from '../orm/orm-context.js';
+import { MAX_TTL_MS, ttlMs } from '../ttl-ms.js';
 import { compileKeyTemplate, hashOf, type KeyTemplate } from './key-template.js';
 
 /** Options of {@link Cached}. */
 export interface CachedOptions<R = unknown> {
   /** The key, with `{param}` / `{param.path}` placeholders. Default: `Class.method:<hash of the arguments>`. */
   key?: string;
-  /** How long a value is fresh, in ms. Default: the cache's `defaultTtlMs`. */
+  /**
+   * How long a value is fresh, in ms: from 1 to {@link MAX_TTL_MS} (fractions are rounded up to whole
+   * ms). Default: the cache's `defaultTtlMs`.
+   */
   ttl?: number;
   /** Tags (templates too): invalidating one invalidates the entry. */
   tags?: readonly string[];
-  /** After `ttl`, how long the old value may be served while one refresh runs, in ms. */
+  /** After `ttl`, how long the old value may be served while one refresh runs, in ms (1 to {@link MAX_TTL_MS}, with `ttl`). */
   staleWhileRevalidate?: number;
   /** Cache a result only when this says so (e.g. `(track) => track !== null`). */
   condition?: (result: Awaited<R>) => boolean;
@@ -140,10 +144,14 @@ function validate(label: string, options: CachedOptions<any>): void {
     throw new InvalidArgumentError(`${label} options`, `an object with only ${[...OPTION_KEYS].join(', ')}`, options);
   }
   for (const name of ['ttl', 'staleWhileRevalidate'] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-      throw new InvalidArgumentError(`${label} options.${name}`, 'a positive number of milliseconds', value);
-    }
+    if (options[name] !== undefined) ttlMs(`${label} options.${name}`, options[name]);
+  }
+  if ((options.ttl ?? 0) + (options.staleWhileRevalidate ?? 0) > MAX_TTL_MS) {
+    throw new InvalidArgumentError(
+      `${label} options.ttl + options.staleWhileRevalidate`,
+      `at most ${MAX_TTL_MS} ms (how long an entry is kept)`,
+      (options.ttl ?? 0) + (options.staleWhileRevalidate ?? 0),
+    );
   }
   if (options.tags !== undefined && !Array.isArray(options.tags)) {
     throw new InvalidArgumentError(`${label} options.tags`, 'an array of strings', options.tags);

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { CacheValueError } from '../errors/cache-value-error.js';
 import { cloneValue } from '../serialization/clone-value.js';
 import { walkValue } from '../serialization/walk-value.js';
+import { ttlMs } from '../ttl-ms.js';
 import type { CacheEntry, CacheRead, CacheStore, CacheStoreStats, CacheWriteOptions } from './cache-store.js';
 
 /** Options of {@link MemoryStore}; every bound is a positive integer. */
@@ -214,9 +215,7 @@ export class MemoryStore implements CacheStore {
     if (options?.ifGeneration !== undefined && !(Number.isInteger(options.ifGeneration) && options.ifGeneration >= 0)) {
       throw new InvalidArgumentError('ifGeneration', 'a generation returned by get', options.ifGeneration);
     }
-    if (options?.ttlMs !== undefined && !(Number.isFinite(options.ttlMs) && options.ttlMs > 0)) {
-      throw new InvalidArgumentError('ttlMs', 'a positive number of milliseconds', options.ttlMs);
-    }
+    if (options?.ttlMs !== undefined) ttlMs('ttlMs', options.ttlMs);
     let walked: ReturnType<typeof walkValue>;
     try {
       walked = walkValue(entry.value, true);

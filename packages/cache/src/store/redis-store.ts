@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '@stratum/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { decodeValue, encodeValue } from '../serialization/codec.js';
+import { ttlMs as checkTtl } from '../ttl-ms.js';
 import type {
   CacheEntry,
   CacheRead,
@@ -349,9 +350,7 @@ export class RedisStore implements CacheStore {
    */
   lock(key: string, ttlMs: number): Promise<string | undefined> {
     return this.#track(async () => {
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-        throw new InvalidArgumentError('ttlMs', 'a positive number of ms', ttlMs);
-      }
+      checkTtl('ttlMs', ttlMs);
       const token = randomUUID();
       const reply = await this.#client.set(this.keys.lock(key), token, 'PX', Math.ceil(ttlMs), 'NX');
       return reply === 'OK' ? token : undefined;
@@ -455,10 +454,7 @@ export class RedisStore implements CacheStore {
     if (ifGeneration !== undefined && (!Number.isSafeInteger(ifGeneration) || ifGeneration < 0)) {
       throw new InvalidArgumentError('options.ifGeneration', 'a non-negative integer', ifGeneration);
     }
-    const ttlMs = options?.ttlMs;
-    if (ttlMs !== undefined && (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0)) {
-      throw new InvalidArgumentError('options.ttlMs', 'a non-negative number of ms', ttlMs);
-    }
+    const ttlMs = options?.ttlMs === undefined ? undefined : checkTtl('options.ttlMs', options.ttlMs);
     const value = encodeRedisEntry(entry, encodeValue);
     return { key, value, px: this.#px(entry, ttlMs), ifGeneration };
   }
