@@ -5,6 +5,7 @@ import { CacheStats, type CacheStatsSnapshot } from './cache-stats.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { CacheKeyError } from './errors/cache-key-error.js';
 import type { CacheEntry, CacheRead, CacheStore } from './store/cache-store.js';
+import { ttlMs as checkTtl, MAX_TTL_MS } from './ttl-ms.js';
 
 /** Options of {@link Cache}. */
 export interface CacheOptions {
@@ -245,9 +246,9 @@ export class Cache {
     }
     this.store = options.store;
     this.namespace = options.namespace;
-    this.#defaultTtlMs = positive('defaultTtlMs', options.defaultTtlMs ?? 60_000);
+    this.#defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 60_000);
     this.#operationTimeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs ?? 200);
-    this.#lockTtlMs = positive('lockTtlMs', options.lockTtlMs ?? 5000);
+    this.#lockTtlMs = checkTtl('lockTtlMs', options.lockTtlMs ?? 5000);
     this.#lockWaitMs = positive('lockWaitMs', options.lockWaitMs ?? 2000);
     this.#breaker = new CircuitBreaker(options.breaker);
     if (options.onError !== undefined && typeof options.onError !== 'function') {
@@ -271,7 +272,11 @@ export class Cache {
    */
   async wrap<V>(key: string, loader: () => Promise<V> | V, options: WrapOptions<V> = {}): Promise<V> {
     const full = this.#key(key);
-    const ttlMs = positive('ttlMs', options.ttlMs ?? this.#defaultTtlMs);
+    const ttlMs = options.ttlMs === undefined ? this.#defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
+    const swr = options.staleWhileRevalidateMs;
+    if (swr !== undefined && swr !== 0 && checkTtl('staleWhileRevalidateMs', swr) + ttlMs > MAX_TTL_MS) {
+      throw new InvalidArgumentError('ttlMs + staleWhileRevalidateMs', `at most ${MAX_TTL_MS} ms`, ttlMs + swr);
+    }
     checkTags(options.tags);
     const calledAt = ++this.#clock;
     for (;;) {

@@ -38,3 +38,4 @@ export {
   type TieredStoreOptions,
   type TieredStoreStats,
 } from './store/tiered-store.js';
+export { MAX_TTL_MS } from './ttl-ms.js';
