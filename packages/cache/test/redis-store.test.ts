@@ -2,7 +2,14 @@ import { InvalidArgumentError } from '@stratum/core';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis, useRedisCluster, useRedisPrefix } from '../../../test/harness/index.js';
-import { MAX_TTL_MS, RedisKeys, RedisStore, type RedisStoreOptions, redisSlot } from '../src/index.js';
+import {
+  CacheStoreUnavailableError,
+  MAX_TTL_MS,
+  RedisKeys,
+  RedisStore,
+  type RedisStoreOptions,
+  redisSlot,
+} from '../src/index.js';
 import { describeCacheStoreContract } from './contract/describe-cache-store-contract.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -86,6 +93,20 @@ describeWithRedis('RedisStore on a standalone Redis', () => {
       expect(() => new RedisStore({ client: undefined as unknown as Redis, namespace: 'app' })).toThrow(
         /options\.client must be an ioredis Redis or Cluster client/,
       );
+    });
+
+    it('rejects a pattern invalidation on a Cluster that ends before it was ready with CacheStoreUnavailableError', async () => {
+      // Nobody listens on port 1, and the client gives up at once: 'end' before 'ready'.
+      const dead = new Cluster([{ host: '127.0.0.1', port: 1 }], {
+        clusterRetryStrategy: () => null,
+        lazyConnect: true,
+      });
+      dead.on('error', () => {});
+      const store = new RedisStore({ client: dead, namespace: 'app' });
+      const error = await store.invalidatePattern('track:*').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CacheStoreUnavailableError);
+      expect(error).toMatchObject({ code: 'E_CACHE_STORE_UNAVAILABLE', reason: 'cluster-ended', store: 'RedisStore' });
+      dead.disconnect();
     });
 
     it('rejects a client whose keyPrefix holds a hash tag brace', () => {

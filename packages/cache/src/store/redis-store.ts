@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '@stratum/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { CacheStoreUnavailableError } from '../errors/cache-store-unavailable-error.js';
 import { decodeValue, encodeValue } from '../serialization/codec.js';
 import { ttlMs as checkTtl } from '../ttl-ms.js';
 import type {
@@ -625,7 +626,8 @@ function jitter(ttlMs: number, fraction: number): number {
 }
 
 function throwFirstError(results: [error: Error | null, result: unknown][] | null): unknown[] {
-  if (!results) throw new Error('Redis pipeline was discarded');
+  if (!results)
+    throw new CacheStoreUnavailableError('RedisStore', 'pipeline-discarded', 'Redis discarded the pipeline');
   return results.map(([error, result]) => {
     if (error) throw error;
     return result;
@@ -642,7 +644,13 @@ function waitUntilReady(cluster: Cluster): Promise<void> {
     };
     const onEnd = (): void => {
       cluster.off('ready', onReady);
-      reject(new Error('Redis Cluster connection ended before it was ready'));
+      reject(
+        new CacheStoreUnavailableError(
+          'RedisStore',
+          'cluster-ended',
+          'the Redis Cluster connection ended before it was ready',
+        ),
+      );
     };
     cluster.once('ready', onReady);
     cluster.once('end', onEnd);
