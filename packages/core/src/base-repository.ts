@@ -31,6 +31,7 @@ import {
 import { assertCursor, assertPositiveInteger } from './arguments.js';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import {
+  type BulkInsertOptions,
   type BulkOptions,
   type BulkUpsertOptions,
   collectFields,
@@ -40,6 +41,7 @@ import {
   type WriteOptions,
 } from './bulk/bulk-rows.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
+import { copyInsert } from './bulk/postgresql-copy.js';
 import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
 import { assertEagerLoadPaths, currentEagerLoad, eagerLoadDefault, mergeEagerLoad } from './eager-load-context.js';
 import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
@@ -96,6 +98,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   protected readonly defaultPerPage: number = 20;
   /** Rows per bulk statement when none is given (before the database's parameter limit lowers it). */
   protected readonly defaultChunkSize: number = 5000;
+  /** Rows from which PostgreSQL `insertMany` uses `COPY` when no `copyThreshold` is given (docs/benchmarks.md). */
+  protected readonly defaultCopyThreshold: number = 10_000;
 
   /** The entity's metadata, as discovered by MikroORM. */
   protected get meta(): EntityMetadata<T> {
@@ -289,11 +293,12 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * ```sql
    * -- SQLite: insert into "invoice_line" ("invoice_id", "track_id", ...) values (?, ?, ...), (?, ?, ...) returning "id"
    * -- PostgreSQL: insert into "invoice_line" (...) select * from unnest($1::int[], $2::int[], ...) returning "id"
+   * -- PostgreSQL, from copyThreshold rows: select nextval(...) from generate_series(1, $2); copy "invoice_line" (...) from stdin
    * ```
    */
   override async insertMany(
     rows: T[] | RequiredEntityData<T>[] | EntityData<T>[],
-    options: NativeInsertUpdateOptions<T> & BulkOptions = {},
+    options: NativeInsertUpdateOptions<T> & BulkInsertOptions = {},
   ): Promise<Primary<T>[]> {
     return this.run('insertMany', async () => {
       const written = await this.writeRows(rows, options, 'insertMany');
@@ -580,7 +585,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    */
   private async writeRows(
     input: readonly unknown[],
-    options: WriteOptions<T>,
+    options: WriteOptions<T> & BulkInsertOptions,
     operation: 'insertMany' | 'upsertMany',
   ): Promise<Dictionary[]> {
     if (!Array.isArray(input)) {
@@ -592,6 +597,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     const meta = this.meta;
     const rows = input.map((row) => (Utils.isEntity(row) ? entityToRow(meta, row) : row)) as Dictionary[];
     const chunkSize = this.chunkSize(options);
+    const copyThreshold = this.copyThreshold(options);
     const fields = collectFields(rows, operation);
     const columns = fields.map((field) => ({ field, ...columnOf(meta, field, `${operation}() rows`) }));
     const target = operation === 'upsertMany' ? conflictTarget(meta, options, rows) : undefined;
@@ -611,6 +617,15 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         target: target.map((f) => toColumn(columnOf(meta, f, 'onConflict'))),
         merge: mergeFields.map((f) => toColumn(columnOf(meta, f, 'merge'))),
       };
+      if (returning !== '*' && dialect.supportsCopy && rows.length >= copyThreshold) {
+        const named = (c: ColumnProperty) => ({ name: c.column, bulk: toColumn(c) });
+        const values = rows.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
+        const copy = { table, columns: columns.map(named), keys: returning.map(named), rows: values };
+        const keys = await copyInsert(trx, dialect, copy, options.copyThreshold !== undefined);
+        if (keys) {
+          return keys;
+        }
+      }
       const written: Dictionary[] = [];
       for (const part of chunk(rows, dialect.rowsPerStatement(columns.length, chunkSize))) {
         const values = part.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
@@ -763,6 +778,11 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
 
   private chunkSize(options: BulkOptions): number {
     return assertPositiveInteger('chunkSize', options.chunkSize ?? this.defaultChunkSize);
+  }
+
+  private copyThreshold(options: BulkInsertOptions): number {
+    const threshold = options.copyThreshold ?? this.defaultCopyThreshold;
+    return threshold === Number.POSITIVE_INFINITY ? threshold : assertPositiveInteger('copyThreshold', threshold);
   }
 
   /** @inheritDoc */
