@@ -1,7 +1,7 @@
 // BaseRepository.insertMany's COPY path on PostgreSQL: taken from copyThreshold rows on, writing what
 // the insert-statement path writes, returning ids in input order, all or nothing, inside the caller's
 // transaction.
-import { ArrayType, MikroORM } from '@mikro-orm/core';
+import { ArrayType, EntityRepositoryType, MikroORM } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
 import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
-import { importOptional } from '../src/bulk/postgresql-copy.js';
+import { importOptional, loadCopyFrom } from '../src/bulk/postgresql-copy.js';
 import { BaseRepository, InvalidArgumentError, MissingDependencyError } from '../src/index.js';
 
 const LINES = CHINOOK_COUNTS.invoiceLines;
@@ -23,6 +23,8 @@ const line = (i: number) => ({
 
 @Entity({ tableName: 'copy_value', repository: () => BaseRepository })
 class CopyValue {
+  [EntityRepositoryType]?: BaseRepository<CopyValue>;
+
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
@@ -67,6 +69,8 @@ class CopyValue {
 /** Its table is re-created with `id int generated always as identity`. */
 @Entity({ tableName: 'copy_identity', repository: () => BaseRepository })
 class CopyIdentity {
+  [EntityRepositoryType]?: BaseRepository<CopyIdentity>;
+
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
@@ -127,7 +131,12 @@ describeEachDriver(
         expect(new Set(ids).size).toBe(rows.length);
         const stored = await lines().findByIds(ids);
         expect(
-          stored.map((l) => ({ invoice: l!.invoice.id, track: l!.track.id, unitPrice: l!.unitPrice, quantity: l!.quantity })),
+          stored.map((l) => ({
+            invoice: l!.invoice.id,
+            track: l!.track.id,
+            unitPrice: l!.unitPrice,
+            quantity: l!.quantity,
+          })),
         ).toEqual(rows);
         await lines().deleteMany(ids);
       });
@@ -240,7 +249,13 @@ describeEachDriver(
               rank: 1,
             },
             { text: '\\.', short: '\\N', doc: 'a JSON string', flag: false, at: new Date(0), amount: '0' },
-            { text: '', short: ' ', doc: [1, 'two', { three: 3 }], bytes: Buffer.alloc(0), wall: new Date(1999, 11, 31) },
+            {
+              text: '',
+              short: ' ',
+              doc: [1, 'two', { three: 3 }],
+              bytes: Buffer.alloc(0),
+              wall: new Date(1999, 11, 31),
+            },
             { text: null, short: null, doc: null, bytes: null, flag: null, at: null, wall: null, day: null },
           ];
           const repo = em().getRepository(CopyValue);
@@ -295,12 +310,15 @@ describeEachDriver(
       });
     });
 
-    it('reports a missing optional package as missing, and anything else as it is', async () => {
-      expect(await importOptional('pg-copy-streams-not-installed')).toBeUndefined();
-      expect(await importOptional('pg-copy-streams')).toHaveProperty('from');
-      const error = new MissingDependencyError('pg-copy-streams', 'insertMany() COPY');
+    it('raises MissingDependencyError for a required COPY package that is not installed, and skips it otherwise', async () => {
+      const error = await loadCopyFrom(true, 'pg-copy-streams-not-installed').catch((e) => e);
+      expect(error).toBeInstanceOf(MissingDependencyError);
       expect(error.code).toBe('E_MISSING_DEPENDENCY');
-      expect(error.dependency).toBe('pg-copy-streams');
+      expect(error.dependency).toBe('pg-copy-streams-not-installed');
+      expect(await loadCopyFrom(false, 'pg-copy-streams-not-installed')).toBeUndefined();
+      expect(await loadCopyFrom(true)).toBeTypeOf('function');
+      // A package that is there but fails to load is not "missing".
+      await expect(importOptional('data:text/javascript,throw new Error("broken")')).rejects.toThrow('broken');
     });
   },
   { drivers: ['postgresql'] },

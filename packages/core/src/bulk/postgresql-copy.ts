@@ -73,17 +73,23 @@ export async function copyInsert(
   if (always > 0 || (key && !sequence)) {
     return undefined;
   }
+  const rows = insert.rows;
   let keys: Dictionary[];
   let columns = insert.columns;
-  let rows = insert.rows;
+  let lines: Iterable<readonly unknown[]> = rows;
   if (key) {
     const reserved = await executeStatement(em, dialect, {
       sql: `select nextval($1::regclass)::${baseType(key.bulk)} as ${key.bulk.quoted} from generate_series(1, $2)`,
       params: [sequence, rows.length],
     });
-    keys = reserved.rows;
+    const reservedKeys = reserved.rows;
+    keys = reservedKeys;
     columns = [...columns, key];
-    rows = rows.map((row, i) => [...row, (keys[i] as Dictionary)[key.name]]);
+    lines = (function* () {
+      for (let i = 0; i < rows.length; i++) {
+        yield [...(rows[i] as unknown[]), (reservedKeys[i] as Dictionary)[key.name]];
+      }
+    })();
   } else {
     // The keys as `returning` would give them: cast to the column types, parsed by the driver.
     const at = insert.keys.map((k) => insert.columns.findIndex((c) => c.name === k.name));
@@ -96,7 +102,7 @@ export async function copyInsert(
     keys = echoed.rows;
   }
   const sql = `copy ${insert.table} (${columns.map((c) => c.bulk.quoted).join(', ')}) from stdin`;
-  const copied = await runCopy(em, from, sql, copyText(rows));
+  const copied = await runCopy(em, from, sql, copyText(lines));
   if (copied !== rows.length) {
     throw new Error(`COPY wrote ${copied} rows of ${rows.length}: the table's triggers or rules changed the rows.`);
   }
@@ -137,15 +143,23 @@ async function runCopy(em: SqlEntityManager, from: CopyFrom, text: string, chunk
   return result.affectedRows;
 }
 
-/** pg-copy-streams' `from`, loaded on first use; `undefined` when it is not installed and not `required`. */
-function loadCopyFrom(required: boolean): Promise<CopyFrom | undefined> {
-  copyFrom ??= importOptional('pg-copy-streams').then((module) => {
-    const from = (module as { from?: CopyFrom; default?: { from?: CopyFrom } } | undefined)?.from;
-    return from ?? (module as { default?: { from?: CopyFrom } } | undefined)?.default?.from;
-  });
-  return copyFrom.then((from) => {
+/**
+ * pg-copy-streams' `from`, loaded on first use (`specifier` is for tests); `undefined` when the
+ * package is not installed and not `required`, a `MissingDependencyError` when it is required.
+ */
+export function loadCopyFrom(required: boolean, specifier = 'pg-copy-streams'): Promise<CopyFrom | undefined> {
+  const load = () =>
+    importOptional(specifier).then((module) => {
+      const exports = module as { from?: CopyFrom; default?: { from?: CopyFrom } } | undefined;
+      return exports?.from ?? exports?.default?.from;
+    });
+  if (specifier === 'pg-copy-streams' && !copyFrom) {
+    copyFrom = load();
+  }
+  const loaded = specifier === 'pg-copy-streams' ? (copyFrom as Promise<CopyFrom | undefined>) : load();
+  return loaded.then((from) => {
     if (!from && required) {
-      throw new MissingDependencyError('pg-copy-streams', 'insertMany() with copyThreshold on PostgreSQL (COPY)');
+      throw new MissingDependencyError(specifier, 'insertMany() with copyThreshold on PostgreSQL (COPY)');
     }
     return from;
   });

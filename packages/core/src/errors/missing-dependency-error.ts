@@ -16,7 +16,10 @@ export class MissingDependencyError extends StratumError {
   readonly dependency: string;
 
   constructor(dependency: string, feature: string, options?: ErrorOptions) {
-    super(`${feature} needs the package ${dependency}, which is not installed: add it (pnpm add ${dependency}).`, options);
+    super(
+      `${feature} needs the package ${dependency}, which is not installed: add it (pnpm add ${dependency}).`,
+      options,
+    );
     this.dependency = dependency;
   }
 }
