@@ -302,7 +302,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   ): Promise<Primary<T>[]> {
     return this.run('insertMany', async () => {
       const written = await this.writeRows(rows, options, 'insertMany');
-      const ids = written.map((row) => this.primaryKeyOf(row));
+      const ids = this.primaryKeysOf(written);
       if (ids.length > 0) {
         await this.emitWrite('insert', ids);
       }
@@ -331,10 +331,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     return this.run('upsertMany', async () => {
       const written = await this.writeRows(rows, normalizeUpsertOptions(options), 'upsertMany');
       if (written.length > 0) {
-        await this.emitWrite(
-          'upsert',
-          written.map((row) => this.primaryKeyOf(row)),
-        );
+        await this.emitWrite('upsert', this.primaryKeysOf(written));
       }
       const em = this.getEntityManager();
       return written.map((row) => em.map(this.entityName, row as never) as T);
@@ -640,10 +637,15 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     });
   }
 
-  /** The primary key of a returned row, as MikroORM gives it (a value, or an array for composite keys). */
-  private primaryKeyOf(row: Dictionary): Primary<T> {
-    const pks = this.meta.primaryKeys.map((pk) => row[columnOf(this.meta, pk, 'primary key').column]);
-    return (pks.length === 1 ? pks[0] : pks) as Primary<T>;
+  /** The primary keys of returned rows, as MikroORM gives them (a value, or an array for composite keys). */
+  private primaryKeysOf(rows: readonly Dictionary[]): Primary<T>[] {
+    const meta = this.meta;
+    const columns = meta.primaryKeys.map((pk) => columnOf(meta, pk, 'primary key').column);
+    if (columns.length === 1) {
+      const [column] = columns as [string];
+      return rows.map((row) => row[column] as Primary<T>);
+    }
+    return rows.map((row) => columns.map((column) => row[column]) as Primary<T>);
   }
 
   /**

@@ -76,20 +76,15 @@ export async function copyInsert(
   const rows = insert.rows;
   let keys: Dictionary[];
   let columns = insert.columns;
-  let lines: Iterable<readonly unknown[]> = rows;
+  let last: readonly unknown[] | undefined;
   if (key) {
     const reserved = await executeStatement(em, dialect, {
       sql: `select nextval($1::regclass)::${baseType(key.bulk)} as ${key.bulk.quoted} from generate_series(1, $2)`,
       params: [sequence, rows.length],
     });
-    const reservedKeys = reserved.rows;
-    keys = reservedKeys;
+    keys = reserved.rows;
     columns = [...columns, key];
-    lines = (function* () {
-      for (let i = 0; i < rows.length; i++) {
-        yield [...(rows[i] as unknown[]), (reservedKeys[i] as Dictionary)[key.name]];
-      }
-    })();
+    last = keys.map((k) => k[key.name]);
   } else {
     // The keys as `returning` would give them: cast to the column types, parsed by the driver.
     const at = insert.keys.map((k) => insert.columns.findIndex((c) => c.name === k.name));
@@ -102,7 +97,7 @@ export async function copyInsert(
     keys = echoed.rows;
   }
   const sql = `copy ${insert.table} (${columns.map((c) => c.bulk.quoted).join(', ')}) from stdin`;
-  const copied = await runCopy(em, from, sql, copyText(lines));
+  const copied = await runCopy(em, from, sql, copyText(rows, last));
   if (copied !== rows.length) {
     throw new Error(`COPY wrote ${copied} rows of ${rows.length}: the table's triggers or rules changed the rows.`);
   }
@@ -178,13 +173,17 @@ export async function importOptional(specifier: string): Promise<unknown> {
   }
 }
 
-/** Rows as COPY text format, about 64 KiB per chunk. */
-export function* copyText(rows: Iterable<readonly unknown[]>): Generator<string> {
+/** Rows as COPY text format, about 64 KiB per chunk; `last[i]`, when given, is one more field of row i. */
+export function* copyText(rows: readonly (readonly unknown[])[], last?: readonly unknown[]): Generator<string> {
   let buffer = '';
-  for (const row of rows) {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as readonly unknown[];
     let line = '';
     for (let i = 0; i < row.length; i++) {
       line += i === 0 ? copyField(row[i]) : `\t${copyField(row[i])}`;
+    }
+    if (last) {
+      line += row.length === 0 ? copyField(last[r]) : `\t${copyField(last[r])}`;
     }
     buffer += `${line}\n`;
     if (buffer.length >= 65_536) {
