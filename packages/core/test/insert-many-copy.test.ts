@@ -126,7 +126,9 @@ describeEachDriver(
 
       it('returns the new ids in input order, each naming the row it was given', async () => {
         const rows = Array.from({ length: 3000 }, (_, i) => line(i));
+        chinook.resetQueries();
         const ids = await lines().insertMany(rows, { copyThreshold: 1 });
+        expect(chinook.statements(/^copy/i)).toHaveLength(1);
         expect(ids).toHaveLength(rows.length);
         expect(new Set(ids).size).toBe(rows.length);
         const stored = await lines().findByIds(ids);
@@ -296,13 +298,18 @@ describeEachDriver(
       it('writes GENERATED ALWAYS identity columns as insert does: ids from the sequence, explicit ids refused', async () => {
         const repo = em().getRepository(CopyIdentity);
         const rows = Array.from({ length: 50 }, (_, i) => ({ name: `n${i}` }));
+        sent.length = 0;
         const ids = await repo.insertMany(rows, { copyThreshold: 1 });
+        expect(sent.filter((q) => /^copy/i.test(q))).toHaveLength(1);
         expect(ids).toEqual([...ids].sort((a, b) => a - b));
         const found = await em().find(CopyIdentity, { id: ids }, { orderBy: { id: 'asc' } });
         expect(found.map((r) => r.name)).toEqual(rows.map((r) => r.name));
 
         const explicit = [{ id: 100_000, name: 'explicit' }];
+        sent.length = 0;
         const viaCopy = await repo.insertMany(explicit, { copyThreshold: 1 }).catch((e) => e);
+        // Left to the insert statement, which PostgreSQL refuses (COPY would have taken it).
+        expect(sent.filter((q) => /^copy/i.test(q))).toHaveLength(0);
         const viaInsert = await repo.insertMany(explicit, { copyThreshold: Number.POSITIVE_INFINITY }).catch((e) => e);
         expect(viaCopy.message).toMatch(/non-DEFAULT value/);
         expect(viaCopy.message).toBe(viaInsert.message);
