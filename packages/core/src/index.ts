@@ -1,7 +1,7 @@
 export type { AggregateMetric, AggregateOptions, AggregateRow } from './aggregate-metric.js';
 export { BaseRepository, type FindPageOptions, type KeysetStreamOptions } from './base-repository.js';
 export { currentBatch, runInBatch, type StratumBatch } from './batch-context.js';
-export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
+export type { BulkInsertOptions, BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export {
   classNameOf,
@@ -35,6 +35,7 @@ export {
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidCursorError } from './errors/invalid-cursor-error.js';
 export { InvalidDecoratorError } from './errors/invalid-decorator-error.js';
+export { MissingDependencyError } from './errors/missing-dependency-error.js';
 export { StratumError } from './errors/stratum-error.js';
 export { UnknownFieldError } from './errors/unknown-field-error.js';
 export { UnsupportedOperationError } from './errors/unsupported-operation-error.js';

@@ -348,7 +348,8 @@ describeEachDriver('BaseRepository on Chinook', (ctx) => {
       chinook.resetQueries();
       const ids = await lines.insertMany(
         Array.from({ length: 20_000 }, (_, i) => line(i)),
-        { chunkSize: 20_000 },
+        // Statements, not PostgreSQL's COPY path (insert-many-copy.test.ts).
+        { chunkSize: 20_000, copyThreshold: Number.POSITIVE_INFINITY },
       );
       expect(ids).toHaveLength(20_000);
       const inserts = chinook.statements(/^insert/i);
