@@ -77,7 +77,9 @@ let instrumentedOrms = 0;
 /**
  * Hooks the profiler into a MikroORM instance, once: every query its EntityManagers send (and
  * Stratum's bulk statements) is timed with `performance.now()` and handed to the active `profile()`
- * scopes and global sinks. Nothing is captured, and almost nothing is spent, while none is active.
+ * scopes and global sinks as a `QueryEvent`, and to the always-on profiler as a few figures (it asks
+ * for the event of the few queries it keeps whole). Nothing is captured, and almost nothing is spent,
+ * while none is active.
  *
  * It uses two public hooks of MikroORM: `onQuery` (called just before a query is formatted and
  * sent: start time and call stack) and the logger's `logQuery` (called when the result is in).
