@@ -131,6 +131,21 @@ describeEachDriver('profiler exports', (ctx) => {
     }
   });
 
+  it("builds the always-on profiler's workload from its counters: every query, though its ring keeps a sample", async () => {
+    profiler = startProfiling({ recentSampleRate: 1e9 });
+    for (let id = 1; id <= 40; id++) await chinook.em().findOne(Track, id);
+    await chinook.em().find(Track, { album: 1 });
+    const workload = toWorkload(profiler);
+    expect(workload).toMatchObject({ version: 1, dialect: ctx.driver });
+    expect(workload.queries.map((query) => query.calls).sort((a, b) => a - b)).toEqual([1, 40]);
+    const byId = workload.queries.find((query) => query.calls === 40)!;
+    expect(byId).toMatchObject({ kind: 'select', tables: ['track'], example: { params: [1, 1] } });
+    expect(byId.meanMs).toBeCloseTo(byId.totalMs / 40, 10);
+    expect(byId.totalMs).toBeGreaterThan(0);
+    // the ring, at one in a billion, holds next to nothing: a workload counted from it would miss the calls
+    expect(toWorkload(profiler.recent()).queries.reduce((sum, query) => sum + query.calls, 0)).toBeLessThan(5);
+  });
+
   it('comments each Stratum query with its repository and method, without splitting fingerprints', async () => {
     enableSqlCommenter(chinook.orm, { traceparent: () => '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
     const report = await profile(() => chinook.em().getRepository(Track).findPage({ perPage: 2 }));

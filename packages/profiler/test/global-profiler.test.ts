@@ -43,7 +43,7 @@ describeEachDriver('startProfiling (always on)', (ctx) => {
   });
 
   it('stays bounded: a ring of recent queries and a capped number of query shapes', async () => {
-    profiler = startProfiling({ maxRecent: 5, maxFingerprints: 3 });
+    profiler = startProfiling({ maxRecent: 5, maxFingerprints: 3, recentSampleRate: 1 });
     const em = chinook.em();
     const fields = ['name', 'composer', 'milliseconds', 'bytes', 'unitPrice'] as const;
     for (const field of fields) {
@@ -54,6 +54,72 @@ describeEachDriver('startProfiling (always on)', (ctx) => {
     expect(profiler.recent().map((event) => event.params[0])).toEqual([6, 7, 8, 9, 10]);
     expect(profiler.fingerprints()).toHaveLength(3);
     expect(profiler.totals().queries).toBe(15);
+  });
+
+  it('counts every query, and keeps one in recentSampleRate whole, at random, in the ring', async () => {
+    profiler = startProfiling({ recentSampleRate: 8, maxRecent: 1000 });
+    const em = chinook.em();
+    for (let id = 1; id <= 400; id++) await em.findOne(Track, id);
+    expect(profiler.totals().queries).toBe(400);
+    const [byId] = profiler.fingerprints();
+    expect(byId!.latency.count).toBe(400);
+    expect(byId!.rows).toBe(400);
+    const recent = profiler.recent();
+    // one in 8 on average (50; below 16 or above 119 once in millions of runs), plus any query whose
+    // call stack was sampled (one in 1024 of a SQL text's): far from all 400
+    expect(recent.length).toBeGreaterThan(15);
+    expect(recent.length).toBeLessThan(120);
+    const ids = recent.map((event) => event.params[0] as number);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    // each kept whole: the event a scope would get
+    for (const event of recent) {
+      expect(event).toMatchObject({ kind: 'select', rows: 1, failed: false, dialect: ctx.driver });
+      expect(event.connection.type).toBe('write');
+      expect(event.durationMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps every slow query whole, sampled or not, and the first query of each shape as its example', async () => {
+    profiler = startProfiling({
+      slowQueryMs: 0,
+      explainSlowQueries: false,
+      maxSlowQueries: 100,
+      recentSampleRate: 1e9,
+    });
+    const em = chinook.em();
+    for (let id = 11; id <= 40; id++) await em.findOne(Track, id);
+    expect(profiler.slowQueries().map((slow) => slow.event.params[0])).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 11),
+    );
+    // not sampled: at most the one query of 30 whose call stack was (one in 1024 of a SQL text's)
+    expect(profiler.recent().length).toBeLessThanOrEqual(1);
+    const [byId] = profiler.fingerprints();
+    expect(byId).toMatchObject({ kind: 'select', dialect: ctx.driver, example: { params: [11, 1] } });
+    expect(byId!.example.sql).toMatch(/from [`"]track[`"]/);
+  });
+
+  it('counts failed queries without keeping them whole', async () => {
+    profiler = startProfiling({ recentSampleRate: 1e9 });
+    const em = chinook.em();
+    await em.findOne(Track, 1);
+    await em.findOne(Track, 2);
+    await expect(em.execute('select * from no_such_table where id = 1')).rejects.toThrow();
+    await expect(em.execute('select * from no_such_table where id = 1')).rejects.toThrow();
+    expect(profiler.totals()).toMatchObject({ queries: 4, errors: 2 });
+    const failing = profiler.fingerprints().find((stats) => stats.tables.includes('no_such_table'));
+    expect(failing).toMatchObject({ errors: 2, latency: { count: 2 } });
+  });
+
+  it('forgets every shape on reset: a SQL text seen before counts from nothing', async () => {
+    profiler = startProfiling();
+    const em = chinook.em();
+    for (let id = 1; id <= 5; id++) await em.findOne(Track, id);
+    profiler.reset();
+    expect(profiler.fingerprints()).toEqual([]);
+    await em.findOne(Track, 6);
+    expect(profiler.fingerprints().map((stats) => [stats.latency.count, stats.example.params[0]])).toEqual([[1, 6]]);
+    expect(profiler.totals().queries).toBe(1);
   });
 
   it('groups SQL texts of one shape together, and counts a shape dropped past the cap afresh when it comes back', async () => {

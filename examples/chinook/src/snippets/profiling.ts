@@ -23,7 +23,7 @@ export async function profiling(orm: MikroORM) {
   const profiler = startProfiling({ slowQueryMs: 100 });
   await orm.em.fork().getRepository(Track).findPage({ perPage: 20 });
   const snapshot = metricsSnapshot(profiler); // the JSON a /metrics endpoint serves
-  const workload = toWorkload(profiler.recent()); // the index generator's input
+  const workload = toWorkload(profiler); // the index generator's input: every query, by shape
   profiler.stop();
   // #endregion doc
   return { report, nPlusOne, table, snapshot, workload };

@@ -7,7 +7,8 @@ import { CallStack } from './call-stack.js';
 import { CapturedQuery } from './captured-query.js';
 import type { PlanRunner } from './explain-plan.js';
 import type { QueryConnection, QueryEvent } from './query-event.js';
-import { type SqlText, SqlTextTable } from './sql-text-table.js';
+import type { QueryRecorder } from './query-recorder.js';
+import { type SqlText, SqlTextTable, untrackedSqlText } from './sql-text-table.js';
 
 /** Receives every query captured while it is registered. */
 export type QuerySink = (event: QueryEvent) => void;
@@ -66,12 +67,19 @@ const scopeSinks = new AsyncLocalStorage<readonly QuerySink[]>();
 const UNPROFILED: readonly QuerySink[] = Object.freeze([]);
 /** The global sinks, in registration order: an array, iterated per query without an iterator object. */
 let globalSinks: readonly QuerySink[] = [];
+/** The global recorders (always-on profilers), in registration order. */
+let globalRecorders: readonly QueryRecorder[] = [];
+/** The SQL text tables of the instrumented ORMs: a recorder that stops is forgotten in each. */
+const textTables = new Set<SqlTextTable>();
+const NO_PARAMS: readonly unknown[] = Object.freeze([]);
 let instrumentedOrms = 0;
 
 /**
  * Hooks the profiler into a MikroORM instance, once: every query its EntityManagers send (and
  * Stratum's bulk statements) is timed with `performance.now()` and handed to the active `profile()`
- * scopes and global sinks. Nothing is captured, and almost nothing is spent, while none is active.
+ * scopes and global sinks as a `QueryEvent`, and to the always-on profiler as a few figures (it asks
+ * for the event of the few queries it keeps whole). Nothing is captured, and almost nothing is spent,
+ * while none is active.
  *
  * It uses two public hooks of MikroORM: `onQuery` (called just before a query is formatted and
  * sent: start time and call stack) and the logger's `logQuery` (called when the result is in).
@@ -110,6 +118,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   let takenText: SqlText | undefined;
   let takenStack: CallStack | undefined;
   const texts = new SqlTextTable(MAX_SAMPLED_SQL);
+  textTables.add(texts);
   let untracked = 0;
 
   const previousOnQuery = config.get('onQuery');
@@ -193,29 +202,52 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       return;
     }
     const end = performance.now();
-    const logged = String(context.query ?? '');
-    const params = (context.params ?? []) as readonly unknown[];
+    const logged = typeof context.query === 'string' ? context.query : String(context.query ?? '');
+    const params = (context.params ?? NO_PARAMS) as readonly unknown[];
     takeStart(params);
     const startAt = takenAt;
     const stack = takenStack;
-    // The kept string of the text when the logger got what onQuery saw (almost always): later lookups
-    // by text then find a hash already computed.
-    const sql = takenText !== undefined && takenText.sql === logged ? takenText.sql : logged;
+    // The text's record when the logger got what onQuery saw (almost always): its kept string, its
+    // kind found once, and the recorders' slot.
+    const text = takenText !== undefined && takenText.sql === logged ? takenText : untrackedSqlText(logged);
     takenText = undefined;
     takenStack = undefined;
-    const redact = settings.redactParams ?? false;
-    const kind = kindOf(sql);
+    const durationMs = startAt !== undefined ? end - startAt : (context.took ?? 0);
+    const rows = rowsOf(context as Dictionary);
+    const failed = context.level === 'error';
+    // The always-on path: recorders count the query from these primitives, and the event is built only
+    // when one of them keeps it whole (slow, sampled, a new shape), or a scope or a sink takes every event.
+    let build = scope !== undefined || globalSinks.length > 0;
+    const recorders = globalRecorders;
+    for (let i = 0; i < recorders.length; i++) {
+      if (
+        (recorders[i] as QueryRecorder).record(
+          text,
+          dialect,
+          durationMs,
+          rows,
+          failed,
+          stack !== undefined && scope === undefined,
+        )
+      ) {
+        build = true;
+      }
+    }
+    if (!build) {
+      return;
+    }
+    const kind = text.kind;
     const event = new CapturedQuery(
-      sql,
-      redact ? params.map(() => '[redacted]') : params,
+      text.sql,
+      (settings.redactParams ?? false) ? params.map(() => '[redacted]') : params,
       kind,
-      startAt !== undefined ? end - startAt : (context.took ?? 0),
-      rowsOf(context as Dictionary),
+      durationMs,
+      rows,
       connectionOf(context.connection),
       TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
       currentOperation(),
       currentBatch(),
-      context.level === 'error',
+      failed,
       startAt ?? end,
       stack,
       dialect,
@@ -223,6 +255,9 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       dialect === 'generic' || kind === 'transaction' ? undefined : runUnprofiled,
       params,
     );
+    for (let i = 0; i < recorders.length; i++) {
+      (recorders[i] as QueryRecorder).receive(event);
+    }
     if (scope !== undefined) {
       for (const sink of scope) {
         sink(event);
@@ -237,6 +272,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   instrumented.set(config, {
     settings,
     remove: () => {
+      textTables.delete(texts);
       if (config.get('onQuery') === onQuery) {
         config.set('onQuery', previousOnQuery);
       }
@@ -299,6 +335,25 @@ export function addGlobalQuerySink(sink: QuerySink): () => void {
   };
 }
 
+/**
+ * Registers a recorder for every query of every instrumented ORM (see {@link QueryRecorder}); returns
+ * the function that removes it, and empties the slots it held in the ORMs' SQL text tables.
+ */
+export function addGlobalQueryRecorder(recorder: QueryRecorder): () => void {
+  globalRecorders = [...globalRecorders, recorder];
+  let removed = false;
+  return () => {
+    if (removed) {
+      return;
+    }
+    removed = true;
+    globalRecorders = globalRecorders.filter((known) => known !== recorder);
+    for (const table of textTables) {
+      table.forget(recorder);
+    }
+  };
+}
+
 /** Whether `instrument()` was called for at least one ORM (a profile of none sees nothing). */
 export function anyInstrumented(): boolean {
   return instrumentedOrms > 0;
@@ -311,33 +366,13 @@ export function isInstrumented(orm: ProfiledOrm): boolean {
 
 /** Whether a query sent in the scope `scope` (the store of `scopeSinks`) is captured: one store read per hook. */
 function capturesIn(scope: readonly QuerySink[] | undefined): boolean {
-  return scope === undefined ? globalSinks.length > 0 : scope !== UNPROFILED;
+  return scope === undefined ? globalSinks.length > 0 || globalRecorders.length > 0 : scope !== UNPROFILED;
 }
 
 function dialectOf(platform: unknown): QueryEvent['dialect'] {
   if (platform instanceof BasePostgreSqlPlatform) return 'postgresql';
   if (platform instanceof SqlitePlatform) return 'sqlite';
   return 'generic';
-}
-
-const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release|start transaction|set transaction)\b/i;
-
-function kindOf(sql: string): QueryEvent['kind'] {
-  // MikroORM's reads start with `select ` (lower case, no comment): no regular expression for them.
-  if (sql.startsWith('select ')) return 'select';
-  if (TRANSACTION_CONTROL.test(sql)) return 'transaction';
-  const keyword = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(sql)?.[1]?.toLowerCase();
-  switch (keyword) {
-    case 'select':
-    case 'with':
-      return /^\s*with\b[\s\S]*\)\s*(insert|update|delete)\b/i.test(sql) ? 'other' : 'select';
-    case 'insert':
-    case 'update':
-    case 'delete':
-      return keyword;
-    default:
-      return 'other';
-  }
 }
 
 function rowsOf(context: Dictionary): number | undefined {

@@ -1,9 +1,33 @@
+import type { QueryEvent } from './query-event.js';
+import { queryKindOf } from './query-kind.js';
+
 /** One distinct SQL text an instrumented ORM sent, kept once: see {@link SqlTextTable}. */
 export interface SqlText {
   /** The text, as first seen: the one string object every later query of the same text is given. */
   readonly sql: string;
+  /** Its statement kind, found once. */
+  readonly kind: QueryEvent['kind'];
   /** Queries sent with this text since it was (last) added to the table. */
   count: number;
+  /**
+   * A slot for one recorder (the always-on profiler): who last filed this text, and where (its query
+   * shape). A repeated query is then found by one comparison, not a lookup by its text.
+   */
+  recorder: object | undefined;
+  recorded: unknown;
+}
+
+/**
+ * A record for a text that is not kept in a table (too long, or not what `onQuery` saw): the same
+ * fields, counted from nothing, garbage after its query.
+ *
+ * @example
+ * ```ts
+ * untrackedSqlText('insert into t values (1), (2)').kind; // 'insert'
+ * ```
+ */
+export function untrackedSqlText(sql: string): SqlText {
+  return { sql, kind: queryKindOf(sql), count: 0, recorder: undefined, recorded: undefined };
 }
 
 /** Characters a {@link sampledHash} reads spread along a text, besides its last {@link TAIL} characters. */
@@ -73,7 +97,7 @@ export class SqlTextTable {
       this.#size = 0;
       return this.intern(sql);
     }
-    const text: SqlText = { sql, count: 1 };
+    const text: SqlText = { sql, kind: queryKindOf(sql), count: 1, recorder: undefined, recorded: undefined };
     this.#size++;
     if (bucket === undefined) {
       this.#buckets.set(hash, text);
@@ -83,6 +107,18 @@ export class SqlTextTable {
       this.#buckets.set(hash, [bucket, text]);
     }
     return text;
+  }
+
+  /** Empties the slots `recorder` holds (it stopped): the table no longer keeps what it filed alive. */
+  forget(recorder: object): void {
+    for (const bucket of this.#buckets.values()) {
+      for (const text of Array.isArray(bucket) ? bucket : [bucket]) {
+        if (text.recorder === recorder) {
+          text.recorder = undefined;
+          text.recorded = undefined;
+        }
+      }
+    }
   }
 }
 

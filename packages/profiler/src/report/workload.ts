@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { QueryEvent } from '../capture/query-event.js';
 import { fingerprintSql } from '../fingerprint/fingerprint.js';
+import { GlobalProfiler } from '../scope/global-profiler.js';
 
 /** One query shape of a workload file. */
 export interface WorkloadQuery {
@@ -27,16 +28,27 @@ export interface Workload {
 }
 
 /**
- * Builds a workload from captured queries (a `profile()` report's `queries`, or the always-on
- * profiler's `recent()`), transaction control left out, heaviest shape first.
+ * Builds a workload, heaviest shape first, transaction control left out: from captured queries (a
+ * `profile()` report's `queries`), or from the always-on profiler — whose per-shape counters count
+ * every query it saw (of the `maxFingerprints` shapes it tracks), each with the first query of the
+ * shape as its example. (Its `recent()` holds only a sample of the queries: counted from it, calls and
+ * times would be a fraction of the real ones.)
  *
  * @example
  * ```ts
  * const report = await profile(() => runNightlyReport());
  * await writeWorkload('workload.json', toWorkload(report.queries));
+ *
+ * const profiler = startProfiling(); // in a long-running app
+ * // ... serve requests ...
+ * await writeWorkload('workload-prod.json', toWorkload(profiler));
  * ```
  */
-export function toWorkload(events: readonly QueryEvent[]): Workload {
+export function toWorkload(source: readonly QueryEvent[] | GlobalProfiler): Workload {
+  if (source instanceof GlobalProfiler) {
+    return fromProfiler(source);
+  }
+  const events = source;
   const shapes = new Map<string, { event: QueryEvent; calls: number; totalMs: number }>();
   const dialects = new Set<QueryEvent['dialect']>();
   for (const event of events) {
@@ -73,12 +85,35 @@ export function toWorkload(events: readonly QueryEvent[]): Workload {
   };
 }
 
+function fromProfiler(profiler: GlobalProfiler): Workload {
+  const dialects = new Set<QueryEvent['dialect']>();
+  const queries = profiler.fingerprints().map((shape): WorkloadQuery => {
+    dialects.add(shape.dialect);
+    return {
+      fingerprint: shape.fingerprint,
+      normalized: shape.normalized,
+      example: shape.example,
+      kind: shape.kind,
+      tables: shape.tables,
+      calls: shape.latency.count,
+      totalMs: shape.latency.totalMs,
+      meanMs: shape.latency.meanMs,
+    };
+  });
+  return {
+    version: 1,
+    generatedAt: new Date().toISOString(),
+    dialect: dialects.size === 1 ? ([...dialects][0] as QueryEvent['dialect']) : 'mixed',
+    queries,
+  };
+}
+
 /**
  * Writes a workload as pretty JSON (bigints as strings, buffers as hex).
  *
  * @example
  * ```ts
- * await writeWorkload('.data/workload.json', toWorkload(profiler.recent()));
+ * await writeWorkload('.data/workload.json', toWorkload(profiler));
  * ```
  */
 export async function writeWorkload(path: string, workload: Workload): Promise<void> {
