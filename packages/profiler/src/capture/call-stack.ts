@@ -43,10 +43,10 @@ export class CallStack {
 const LIBRARY_PATHS = [
   '/node_modules/',
   'node:',
-  '/packages/core/src/',
-  '/packages/profiler/src/',
-  '/packages/core/dist/',
-  '/packages/profiler/dist/',
+  ...['core', 'profiler', 'dataloader', 'cache'].flatMap((name) => [
+    `/packages/${name}/src/`,
+    `/packages/${name}/dist/`,
+  ]),
 ];
 
 function isAppFrame(frame: string): boolean {
