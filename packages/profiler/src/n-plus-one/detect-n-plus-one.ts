@@ -84,7 +84,7 @@ export function detectNPlusOne(events: readonly QueryEvent[], options: NPlusOneO
     if (batch !== undefined) {
       const caller = batch.keys === 1 ? batch.callers?.[0] : undefined;
       if (caller instanceof CallStack && caller.appFrames.length > 0) {
-        const key = `${batch.loader}\n${caller.key}`;
+        const key = `${batch.loader}\n${caller.lineKey}`;
         const group = oneKeyBatches.get(key) ?? { caller, batches: new Set(), events: [] };
         group.batches.add(batch);
         group.events.push(event);
