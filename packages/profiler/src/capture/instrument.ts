@@ -373,8 +373,9 @@ function capturesIn(scope: readonly QuerySink[] | undefined): boolean {
  */
 function isKnownEntity(em: unknown, entityName: unknown, where: unknown, schema: string | undefined): boolean {
   try {
-    const unitOfWork = (em as { getUnitOfWork?(): { tryGetById(...args: unknown[]): object | null } } | undefined)
-      ?.getUnitOfWork?.();
+    const unitOfWork = (
+      em as { getUnitOfWork?(): { tryGetById(...args: unknown[]): object | null } } | undefined
+    )?.getUnitOfWork?.();
     return unitOfWork?.tryGetById(entityName, where, schema) != null;
   } catch {
     return false;

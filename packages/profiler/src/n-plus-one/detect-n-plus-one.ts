@@ -174,7 +174,7 @@ function repeatedQuery(
       relation: undefined,
       entity: cause.entity,
       suggestion,
-      message: `${repeated} looks up ${cause.entity} rows one at a time by primary key (no relation led to them); ${suggestion}.`,
+      message: `${repeated} looks up ${cause.entity} rows ${cause.inList ? 'a few at a time' : 'one at a time'} by primary key (no relation led to them); ${suggestion}.`,
     };
   }
   const suggestion =
@@ -269,6 +269,8 @@ interface PrimaryKeyCause {
   readonly kind: 'primary-key';
   readonly entity: string;
   readonly key: string;
+  /** `where <pk> in (...)` rather than `= ?`. */
+  readonly inList: boolean;
 }
 
 /**
@@ -282,8 +284,9 @@ function causeOf(
   table: string | undefined,
   resolvesReference: boolean,
 ): RelationCause | PrimaryKeyCause | undefined {
-  const column = FILTER_COLUMN.exec(normalized)?.[1];
-  if (!table || !column) {
+  const filter = FILTER_COLUMN.exec(normalized);
+  const column = filter?.[1];
+  if (!table || !filter || !column) {
     return undefined;
   }
   const metas = [...event.metadata] as EntityMetadata[];
@@ -338,7 +341,7 @@ function causeOf(
     : [];
   const first = referrers[0];
   if (first === undefined) {
-    return { kind: 'primary-key', entity: meta.className, key: prop.name };
+    return { kind: 'primary-key', entity: meta.className, key: prop.name, inList: !filter[0].endsWith('?') };
   }
   return {
     kind: 'relation',
