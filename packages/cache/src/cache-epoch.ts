@@ -1,3 +1,5 @@
+import { CacheEpochError } from './errors/cache-epoch-error.js';
+
 /**
  * Every tag whose name starts with this is reserved for {@link CacheEpoch}: `Cache` refuses such
  * tags from callers, so no caller can bump (or read) an epoch by accident.
@@ -61,7 +63,7 @@ export class CacheEpoch {
    */
   async settle(bump: () => Promise<unknown>): Promise<void> {
     for (let attempt = 0; this.owed; attempt++) {
-      if (attempt === 2) throw new Error('the cache epoch could not be bumped: invalidations keep failing');
+      if (attempt === 2) throw new CacheEpochError();
       if (!this.#bumping) {
         const covers = this.#lost;
         this.#bumping = bump()

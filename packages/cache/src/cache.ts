@@ -5,6 +5,7 @@ import { CacheStats, type CacheStatsSnapshot } from './cache-stats.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { CacheKeyError } from './errors/cache-key-error.js';
 import type { CacheEntry, CacheRead, CacheStore } from './store/cache-store.js';
+import { ttlMs as checkTtl, MAX_TTL_MS } from './ttl-ms.js';
 
 /** Options of {@link Cache}. */
 export interface CacheOptions {
@@ -61,8 +62,8 @@ export interface CacheOptions {
  * } });
  * ```
  */
-export class CacheStoreTimeoutError extends StratumError {
-  static override readonly code: string = 'E_CACHE_STORE_TIMEOUT';
+export class CacheStoreTimeoutError extends StratumError<'E_CACHE_STORE_TIMEOUT'> {
+  static override readonly code = 'E_CACHE_STORE_TIMEOUT' as const;
   readonly operation: string;
   readonly timeoutMs: number;
 
@@ -232,6 +233,8 @@ export class Cache {
   /** Every entry carries the epoch tag: the store may fetch its version with the entry (one round trip). */
   readonly #readOptions: { readonly prefetchTags: readonly string[] };
   #epochRetry: ReturnType<typeof setTimeout> | undefined;
+  /** The store connection the last failure happened on (see `CacheStore.connection`). */
+  #failedOn: object | undefined;
   readonly #inflight = new Map<string, Flight>();
   /** Orders wrap() calls and loader starts: a call may join a load only if it started after the call. */
   #clock = 0;
@@ -243,9 +246,9 @@ export class Cache {
     }
     this.store = options.store;
     this.namespace = options.namespace;
-    this.#defaultTtlMs = positive('defaultTtlMs', options.defaultTtlMs ?? 60_000);
+    this.#defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 60_000);
     this.#operationTimeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs ?? 200);
-    this.#lockTtlMs = positive('lockTtlMs', options.lockTtlMs ?? 5000);
+    this.#lockTtlMs = checkTtl('lockTtlMs', options.lockTtlMs ?? 5000);
     this.#lockWaitMs = positive('lockWaitMs', options.lockWaitMs ?? 2000);
     this.#breaker = new CircuitBreaker(options.breaker);
     if (options.onError !== undefined && typeof options.onError !== 'function') {
@@ -269,7 +272,11 @@ export class Cache {
    */
   async wrap<V>(key: string, loader: () => Promise<V> | V, options: WrapOptions<V> = {}): Promise<V> {
     const full = this.#key(key);
-    const ttlMs = positive('ttlMs', options.ttlMs ?? this.#defaultTtlMs);
+    const ttlMs = options.ttlMs === undefined ? this.#defaultTtlMs : checkTtl('ttlMs', options.ttlMs);
+    const swr = options.staleWhileRevalidateMs;
+    if (swr !== undefined && swr !== 0 && checkTtl('staleWhileRevalidateMs', swr) + ttlMs > MAX_TTL_MS) {
+      throw new InvalidArgumentError('ttlMs + staleWhileRevalidateMs', `at most ${MAX_TTL_MS} ms`, ttlMs + swr);
+    }
     checkTags(options.tags);
     const calledAt = ++this.#clock;
     for (;;) {
@@ -566,7 +573,7 @@ export class Cache {
    */
   async #try<R>(key: string, operation: string, fn: () => Promise<R>): Promise<R | undefined> {
     const invalidation = INVALIDATIONS.has(operation);
-    if (!this.#breaker.allows()) {
+    if (!this.#breaker.allows() && !this.#storeCameBack()) {
       if (invalidation) this.#lose();
       return undefined;
     }
@@ -583,6 +590,7 @@ export class Cache {
       this.#breaker.succeeded();
       return result;
     } catch (error) {
+      this.#failedOn = this.#connection();
       this.#breaker.failed();
       this.#stats.count(key, 'errors');
       if (invalidation) this.#lose();
@@ -614,6 +622,35 @@ export class Cache {
         },
       );
     });
+  }
+
+  /**
+   * With the circuit open: whether the store has a new connection since the last failure (then the
+   * call goes through as the probe, without waiting out the cooldown). A store without a connection
+   * is asked to reconnect if its server is back.
+   */
+  #storeCameBack(): boolean {
+    const connection = this.#connection();
+    if (connection === undefined) {
+      try {
+        this.store.reconnect?.();
+      } catch {
+        // an optional hint: a store that cannot take it recovers on the cooldown
+      }
+      return false;
+    }
+    if (connection === this.#failedOn) return false;
+    this.#breaker.probeNow();
+    return this.#breaker.allows();
+  }
+
+  /** The store's live connection (`CacheStore.connection`), `undefined` if it has none or cannot say. */
+  #connection(): object | undefined {
+    try {
+      return this.store.connection?.();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Records a lost invalidation and makes sure the epoch bump is retried even if no call comes. */

@@ -71,6 +71,14 @@ export class CircuitBreaker {
   }
 
   /** Reports a call that succeeded. */
+  /**
+   * Lets the next {@link allows} through as a probe at once, whatever is left of the cooldown (the
+   * store is known to have a new connection). Does nothing while closed or while a probe runs.
+   */
+  probeNow(): void {
+    if (this.#openedAt !== undefined && !this.#probing) this.#openedAt = Number.NEGATIVE_INFINITY;
+  }
+
   succeeded(): void {
     const wasOpen = this.#openedAt !== undefined;
     this.#failures = 0;

@@ -6,8 +6,13 @@ export { Cached, type CachedOptions } from './decorators/cached.js';
 export { InvalidatesCache, type InvalidatesCacheOptions } from './decorators/invalidates-cache.js';
 export { hashOf, keyPart } from './decorators/key-template.js';
 export { configureCache, defaultCache } from './default-cache.js';
+export { CacheEpochError } from './errors/cache-epoch-error.js';
 export { CacheKeyError } from './errors/cache-key-error.js';
 export { CacheSetupError } from './errors/cache-setup-error.js';
+export {
+  CacheStoreUnavailableError,
+  type CacheStoreUnavailableReason,
+} from './errors/cache-store-unavailable-error.js';
 export { CacheValueError, type CacheValueErrorDetails } from './errors/cache-value-error.js';
 export { type EnableCacheOptions, enableCache } from './orm/enable-cache.js';
 export { cacheOf } from './orm/orm-caches.js';
@@ -28,7 +33,9 @@ export { DEFAULT_GENERATION_TTL_MS, RedisStore, type RedisStoreOptions } from '.
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_L1_TTL_MS,
+  DEFAULT_MAX_STALENESS_MS,
   TieredStore,
   type TieredStoreOptions,
   type TieredStoreStats,
 } from './store/tiered-store.js';
+export { MAX_TTL_MS } from './ttl-ms.js';

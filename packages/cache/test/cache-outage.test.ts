@@ -10,7 +10,9 @@ import { type RedisServer, startRedisServer } from '../../../test/harness/index.
 import { Cache, type CacheOptions } from '../src/cache.js';
 import { EPOCH_TAG_PREFIX } from '../src/cache-epoch.js';
 import type { CacheStore } from '../src/store/cache-store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
 import { RedisStore } from '../src/store/redis-store.js';
+import { TieredStore } from '../src/store/tiered-store.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -25,13 +27,15 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-/** The real store, counting the calls that reach it (how hard the cache leans on a dead Redis). */
+/** The real store, counting the commands sent to it (how hard the cache leans on a dead Redis). */
 function counted(store: RedisStore): { store: CacheStore; calls: () => number } {
   let calls = 0;
   const proxy = new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || property === 'stats') return value;
+      // stats, connection and reconnect send no command (reconnect at most a bare TCP connect).
+      if (typeof value !== 'function') return value;
+      if (['stats', 'connection', 'reconnect'].includes(property as string)) return value.bind(target);
       return (...args: unknown[]) => {
         calls++;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -271,4 +275,58 @@ describe('Cache when its Redis dies and comes back (real redis-server, real time
       await volatile.stop();
     }
   });
+
+  for (const tiered of [false, true]) {
+    it(`serves hits again within 1 s of Redis accepting connections, without a stale read (${tiered ? 'TieredStore' : 'RedisStore'}, ioredis retrying every 2 s)`, async () => {
+      run++;
+      // A client whose next reconnection attempt is 2 s away when Redis comes back: without help,
+      // the cache would wait for it (and then for its breaker's cooldown).
+      const slowRetry = { retryStrategy: () => 2_000 };
+      const redis = new Redis(server.url, slowRetry);
+      redis.on('error', () => {});
+      clients.push(redis);
+      const subscriber = new Redis(server.url, slowRetry);
+      subscriber.on('error', () => {});
+      clients.push(subscriber);
+      const l2 = new RedisStore({ client: redis, namespace: `outage${run}` });
+      const store = tiered ? new TieredStore({ l1: new MemoryStore(), l2, subscriber, publisher: redis }) : l2;
+      if (store instanceof TieredStore) await store.ready();
+      const cache = new Cache({ store, namespace: 'app', onError: () => {} });
+      let version = 1;
+      let loads = 0;
+      const load = async () => {
+        loads++;
+        return version;
+      };
+      expect(await cache.wrap('track:1', load)).toBe(1);
+      expect(await cache.wrap('track:1', load)).toBe(1); // a hit
+      await server.kill();
+      for (let i = 0; i < 8; i++) await cache.wrap('track:1', load); // the circuit opens
+      expect(cache.storeState).toBe('open');
+      version = 2;
+      await cache.invalidate({ keys: ['track:1'] }); // lost: Redis is down (the AOF still holds version 1)
+      // Restart just after ioredis scheduled its next attempt, 2 s away.
+      await new Promise<void>((resolve) => redis.once('reconnecting', () => resolve()));
+      await server.restart();
+      const upAt = performance.now();
+      const seen: number[] = [];
+      let firstHitMs: number | undefined;
+      while (performance.now() - upAt < 5_000) {
+        const before = loads;
+        seen.push(await cache.wrap('track:1', load));
+        if (loads === before) {
+          firstHitMs = performance.now() - upAt;
+          break;
+        }
+        await sleep(5);
+      }
+      console.info(
+        `[cache-outage] ${store.name}: first hit ${firstHitMs?.toFixed(0)} ms after Redis accepted connections`,
+      );
+      expect(seen.every((value) => value === 2)).toBe(true); // never the version invalidated during the outage
+      expect(firstHitMs).toBeDefined();
+      expect(firstHitMs!).toBeLessThanOrEqual(1_000);
+      if (store instanceof TieredStore) await store.close();
+    });
+  }
 });

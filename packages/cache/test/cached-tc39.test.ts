@@ -100,6 +100,31 @@ describe.each(compilers)(
       });
     });
 
+    it('throws CacheKeyError at class definition for a placeholder path through a prototype', () => {
+      expect(output.misuse).toMatchObject({
+        prototypePlaceholder: {
+          name: 'CacheKeyError',
+          code: 'E_CACHE_KEY',
+          message: expect.stringContaining('{n.constructor}, whose "constructor" names a prototype'),
+        },
+        protoPlaceholderInInvalidates: {
+          name: 'CacheKeyError',
+          code: 'E_CACHE_KEY',
+          message: expect.stringContaining('{n.__proto__}, whose "__proto__" names a prototype'),
+        },
+      });
+    });
+
+    it('throws InvalidArgumentError at class definition for a ttl below 1 ms', () => {
+      expect(output.misuse).toMatchObject({
+        ttlBelowOneMs: {
+          name: 'InvalidArgumentError',
+          code: 'E_INVALID_ARGUMENT',
+          message: expect.stringContaining('@Cached() options.ttl must be a positive number of milliseconds from 1'),
+        },
+      });
+    });
+
     it('throws InvalidDecoratorError at class definition on a getter, setter, field, accessor, class or generator', () => {
       const error = (decorator: string, target: string, expected = 'a method') => ({
         name: 'InvalidDecoratorError',

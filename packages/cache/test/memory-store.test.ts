@@ -209,7 +209,7 @@ describe('MemoryStore', () => {
     it('rejects a negative ttlMs or a non-integer ifGeneration with InvalidArgumentError', async () => {
       const store = new MemoryStore();
       await expect(store.set('k', { value: 1 }, { ttlMs: -5 })).rejects.toThrow(
-        'ttlMs must be a positive number of milliseconds, but got: -5.',
+        'ttlMs must be a positive number of milliseconds from 1 to 9007199254740991, but got: -5.',
       );
       await expect(store.set('k', { value: 1 }, { ifGeneration: 1.5 })).rejects.toThrow(InvalidArgumentError);
       expect((await store.get('k')).entry).toBeUndefined();

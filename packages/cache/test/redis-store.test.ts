@@ -2,7 +2,14 @@ import { InvalidArgumentError } from '@stratum/core';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis, useRedisCluster, useRedisPrefix } from '../../../test/harness/index.js';
-import { RedisKeys, RedisStore, type RedisStoreOptions, redisSlot } from '../src/index.js';
+import {
+  CacheStoreUnavailableError,
+  MAX_TTL_MS,
+  RedisKeys,
+  RedisStore,
+  type RedisStoreOptions,
+  redisSlot,
+} from '../src/index.js';
 import { describeCacheStoreContract } from './contract/describe-cache-store-contract.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,6 +95,20 @@ describeWithRedis('RedisStore on a standalone Redis', () => {
       );
     });
 
+    it('rejects a pattern invalidation on a Cluster that ends before it was ready with CacheStoreUnavailableError', async () => {
+      // Nobody listens on port 1, and the client gives up at once: 'end' before 'ready'.
+      const dead = new Cluster([{ host: '127.0.0.1', port: 1 }], {
+        clusterRetryStrategy: () => null,
+        lazyConnect: true,
+      });
+      dead.on('error', () => {});
+      const store = new RedisStore({ client: dead, namespace: 'app' });
+      const error = await store.invalidatePattern('track:*').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CacheStoreUnavailableError);
+      expect(error).toMatchObject({ code: 'E_CACHE_STORE_UNAVAILABLE', reason: 'cluster-ended', store: 'RedisStore' });
+      dead.disconnect();
+    });
+
     it('rejects a client whose keyPrefix holds a hash tag brace', () => {
       const prefixed = new Redis(redis.url, { lazyConnect: true, keyPrefix: 'x{y}:' });
       expect(() => new RedisStore({ client: prefixed, namespace: 'app' })).toThrow(InvalidArgumentError);
@@ -98,6 +119,19 @@ describeWithRedis('RedisStore on a standalone Redis', () => {
       const store = open();
       await expect(store.set('k', { value: 1 }, { ifGeneration: -1 })).rejects.toThrow(InvalidArgumentError);
       await expect(store.set('k', { value: 1 }, { ttlMs: -5 })).rejects.toThrow(InvalidArgumentError);
+      expect((await store.get('k')).entry).toBeUndefined();
+    });
+
+    it('stores an entry for the longest TTL Redis and JavaScript both honour, and refuses a longer or sub-ms one', async () => {
+      const store = open();
+      // Redis takes PX up to 2^63 - 1 ms minus now ("invalid expire time" above) and only integers;
+      // MAX_TTL_MS (2^53 - 1) is within both, so the entry is really written.
+      expect(await store.set('long', { value: 1 }, { ttlMs: MAX_TTL_MS })).toBe(true);
+      expect((await store.get<number>('long')).entry?.value).toBe(1);
+      for (const ttlMs of [0, 0.5, MAX_TTL_MS + 2, 1e19]) {
+        await expect(store.set('k', { value: 1 }, { ttlMs })).rejects.toThrow(InvalidArgumentError);
+      }
+      await expect(store.lock('k', 0.5)).rejects.toThrow(InvalidArgumentError);
       expect((await store.get('k')).entry).toBeUndefined();
     });
   });

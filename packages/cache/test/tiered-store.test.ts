@@ -5,7 +5,13 @@ import { InvalidArgumentError } from '@stratum/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis, useRedisPrefix } from '../../../test/harness/index.js';
-import { MemoryStore, RedisStore, TieredStore, type TieredStoreOptions } from '../src/index.js';
+import {
+  CacheStoreUnavailableError,
+  MemoryStore,
+  RedisStore,
+  TieredStore,
+  type TieredStoreOptions,
+} from '../src/index.js';
 import { describeCacheStoreContract } from './contract/describe-cache-store-contract.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -168,6 +174,7 @@ describeWithRedis('TieredStore (L1 memory in front of L2 Redis)', () => {
       ['the subscriber as publisher', { publisher: 'same' }, /options\.publisher must be a connection other/],
       ['an empty channel', { channel: '' }, /options\.channel must be a non-empty string/],
       ['a zero heartbeatMs', { heartbeatMs: 0 }, /options\.heartbeatMs must be a positive integer/],
+      ['a fractional maxStalenessMs', { maxStalenessMs: 0.5 }, /options\.maxStalenessMs must be a positive integer/],
       ['a fractional l1TtlMs', { l1TtlMs: 1.5 }, /options\.l1TtlMs must be a positive integer/],
     ])('rejects %s with InvalidArgumentError', (_, override, message) => {
       const subscriber = new Redis(redis.url, { lazyConnect: true });
@@ -218,7 +225,7 @@ describeWithRedis('TieredStore (L1 memory in front of L2 Redis)', () => {
       }
     });
 
-    it('ready() rejects once the store is closed', async () => {
+    it('ready() rejects with a typed CacheStoreUnavailableError once the store is closed, and so do its waiters', async () => {
       const subscriber = new Redis(redis.url, { lazyConnect: true });
       const store = new TieredStore({
         l1: new MemoryStore(),
@@ -226,9 +233,33 @@ describeWithRedis('TieredStore (L1 memory in front of L2 Redis)', () => {
         subscriber,
         publisher: client,
       });
+      const waiting = store.ready().catch((e: unknown) => e); // lazyConnect: never subscribed
       await store.close();
-      await expect(store.ready()).rejects.toThrow(/is closed/);
+      for (const error of [await waiting, await store.ready().catch((e: unknown) => e)]) {
+        expect(error).toBeInstanceOf(CacheStoreUnavailableError);
+        expect(error).toMatchObject({
+          code: 'E_CACHE_STORE_UNAVAILABLE',
+          reason: 'closed',
+          store: 'TieredStore tiered',
+        });
+        expect((error as Error).message).toBe('TieredStore tiered: the store is closed');
+      }
       subscriber.disconnect();
+    });
+
+    it('ready() rejects with reason subscriber-ended when the subscriber connection ends for good', async () => {
+      // A port nobody listens on, and no retries: the connection ends before SUBSCRIBE is confirmed.
+      const subscriber = new Redis({ host: '127.0.0.1', port: 1, retryStrategy: () => null, lazyConnect: true });
+      subscriber.on('error', () => {});
+      const store = new TieredStore({
+        l1: new MemoryStore(),
+        l2: new RedisStore({ client, namespace: namespace() }),
+        subscriber,
+        publisher: client,
+      });
+      const waiting = store.ready().catch((e: unknown) => e);
+      expect(await waiting).toMatchObject({ code: 'E_CACHE_STORE_UNAVAILABLE', reason: 'subscriber-ended' });
+      await store.close();
     });
 
     it('publishes through a duplicate of the subscriber when given no publisher, and quits it on close', async () => {
@@ -547,6 +578,43 @@ describeWithRedis('TieredStore (L1 memory in front of L2 Redis)', () => {
         await b.store.ready();
         expect(b.store.stats().l1Serving).toBe(true);
       } finally {
+        await b.close();
+        await proxy.close();
+      }
+    });
+
+    it('stops trusting L1 within maxStalenessMs of its subscriber going silent, before the heartbeat gives up', async () => {
+      const port = Number(new URL(redis.url).port || 6379);
+      const proxy = await startSilenceableProxy(port);
+      const ns = namespace();
+      const subscriber = new Redis({ host: '127.0.0.1', port: proxy.port, retryStrategy: () => 50 });
+      const b = await openTiered(ns, { subscriber, heartbeatMs: 60_000, maxStalenessMs: 200 });
+      try {
+        await b.store.set('k', { value: 'old' }, { ifGeneration: 0 });
+        expect((await b.store.get('k')).entry?.value).toBe('old');
+        expect(b.store.stats().l1Hits).toBe(1);
+        proxy.silent = true;
+        const silentAt = performance.now();
+        // Another process invalidates; its message cannot reach b, and b's heartbeat will not notice for a minute.
+        await new RedisStore({ client, namespace: ns }).invalidate(['k']);
+        let fromL1 = 0;
+        for (;;) {
+          const hits = b.store.stats().l1Hits;
+          const read = await b.store.get('k');
+          if (b.store.stats().l1Hits === hits) {
+            expect(read.entry).toBeUndefined(); // read from L2: the invalidation is seen
+            break;
+          }
+          fromL1++;
+          expect(performance.now() - silentAt).toBeLessThanOrEqual(200);
+          await sleep(5);
+        }
+        expect(fromL1).toBeGreaterThan(0); // L1 did serve while its lease held
+        expect(b.store.stats()).toMatchObject({ l1Serving: true, l1Drops: 0 });
+        expect(b.store.stats().leaseMisses).toBeGreaterThan(0);
+      } finally {
+        b.subscriber.disconnect(); // its PONGs were dropped: replies on it no longer match requests
+        await sleep(20);
         await b.close();
         await proxy.close();
       }

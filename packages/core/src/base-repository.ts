@@ -32,6 +32,7 @@ import { assertCursor, assertPositiveInteger } from './arguments.js';
 import { runInBatch } from './batch-context.js';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import {
+  type BulkInsertOptions,
   type BulkOptions,
   type BulkUpsertOptions,
   collectFields,
@@ -41,7 +42,9 @@ import {
   type WriteOptions,
 } from './bulk/bulk-rows.js';
 import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
+import { copyInsert } from './bulk/postgresql-copy.js';
 import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
+import { columnRulesOf, primaryKeyProblem } from './column-value.js';
 import { assertEagerLoadPaths, currentEagerLoad, eagerLoadDefault, mergeEagerLoad } from './eager-load-context.js';
 import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -97,6 +100,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   protected readonly defaultPerPage: number = 20;
   /** Rows per bulk statement when none is given (before the database's parameter limit lowers it). */
   protected readonly defaultChunkSize: number = 5000;
+  /** Rows from which PostgreSQL `insertMany` uses `COPY` when no `copyThreshold` is given (docs/benchmarks.md). */
+  protected readonly defaultCopyThreshold: number = 10_000;
 
   /** The entity's metadata, as discovered by MikroORM. */
   protected get meta(): EntityMetadata<T> {
@@ -224,7 +229,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
       assertKnownFilterFields(this.meta, options.where);
       const orderBy = withPrimaryKeyTieBreaker(this.meta, options.orderBy);
-      const width = Cursor.getDefinition(this.meta, orderBy as never).length;
+      const definition = Cursor.getDefinition(this.meta, orderBy as never);
+      const rules = columnRulesOf(this.getEntityManager().getPlatform());
       const page: Dictionary = {};
       if (last !== undefined || (before !== undefined && first === undefined)) {
         page.last = Math.min(assertPositiveInteger('last', last ?? this.defaultPerPage), this.maxPerPage);
@@ -232,10 +238,10 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         page.first = Math.min(assertPositiveInteger('first', first ?? this.defaultPerPage), this.maxPerPage);
       }
       if (after !== undefined) {
-        page.after = assertCursor('after', after, width);
+        page.after = assertCursor('after', after, this.meta, definition, rules);
       }
       if (before !== undefined) {
-        page.before = assertCursor('before', before, width);
+        page.before = assertCursor('before', before, this.meta, definition, rules);
       }
       return super.findByCursor({ ...this.withEagerLoad(options), orderBy, ...page } as never);
     });
@@ -257,6 +263,14 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     return this.run('findByIds', async () => {
       if (!Array.isArray(ids)) {
         throw new InvalidArgumentError('ids', 'an array of primary keys', ids);
+      }
+      const rules = columnRulesOf(this.getEntityManager().getPlatform());
+      const primaries = this.meta.getPrimaryProps();
+      for (const [i, id] of ids.entries()) {
+        const problem = primaryKeyProblem(primaries, id, rules);
+        if (problem !== undefined) {
+          throw new InvalidArgumentError(`ids[${i}]`, `a primary key of ${this.meta.className} (${problem})`, id);
+        }
       }
       const unique = [...new Map(ids.map((id) => [primaryKeyHash(id), id])).values()];
       const found = new Map<string, Loaded<T, Hint>>();
@@ -298,15 +312,16 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * ```sql
    * -- SQLite: insert into "invoice_line" ("invoice_id", "track_id", ...) values (?, ?, ...), (?, ?, ...) returning "id"
    * -- PostgreSQL: insert into "invoice_line" (...) select * from unnest($1::int[], $2::int[], ...) returning "id"
+   * -- PostgreSQL, from copyThreshold rows: select nextval(...) from generate_series(1, $2); copy "invoice_line" (...) from stdin
    * ```
    */
   override async insertMany(
     rows: T[] | RequiredEntityData<T>[] | EntityData<T>[],
-    options: NativeInsertUpdateOptions<T> & BulkOptions = {},
+    options: NativeInsertUpdateOptions<T> & BulkInsertOptions = {},
   ): Promise<Primary<T>[]> {
     return this.run('insertMany', async () => {
       const written = await this.writeRows(rows, options, 'insertMany');
-      const ids = written.map((row) => this.primaryKeyOf(row));
+      const ids = this.primaryKeysOf(written);
       if (ids.length > 0) {
         await this.emitWrite('insert', ids);
       }
@@ -335,10 +350,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     return this.run('upsertMany', async () => {
       const written = await this.writeRows(rows, normalizeUpsertOptions(options), 'upsertMany');
       if (written.length > 0) {
-        await this.emitWrite(
-          'upsert',
-          written.map((row) => this.primaryKeyOf(row)),
-        );
+        await this.emitWrite('upsert', this.primaryKeysOf(written));
       }
       const em = this.getEntityManager();
       return written.map((row) => em.map(this.entityName, row as never) as T);
@@ -593,7 +605,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    */
   private async writeRows(
     input: readonly unknown[],
-    options: WriteOptions<T>,
+    options: WriteOptions<T> & BulkInsertOptions,
     operation: 'insertMany' | 'upsertMany',
   ): Promise<Dictionary[]> {
     if (!Array.isArray(input)) {
@@ -605,6 +617,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     const meta = this.meta;
     const rows = input.map((row) => (Utils.isEntity(row) ? entityToRow(meta, row) : row)) as Dictionary[];
     const chunkSize = this.chunkSize(options);
+    const copyThreshold = this.copyThreshold(options);
     const fields = collectFields(rows, operation);
     const columns = fields.map((field) => ({ field, ...columnOf(meta, field, `${operation}() rows`) }));
     const target = operation === 'upsertMany' ? conflictTarget(meta, options, rows) : undefined;
@@ -624,6 +637,15 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         target: target.map((f) => toColumn(columnOf(meta, f, 'onConflict'))),
         merge: mergeFields.map((f) => toColumn(columnOf(meta, f, 'merge'))),
       };
+      if (returning !== '*' && dialect.supportsCopy && rows.length >= copyThreshold) {
+        const named = (c: ColumnProperty) => ({ name: c.column, bulk: toColumn(c) });
+        const values = rows.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
+        const copy = { table, columns: columns.map(named), keys: returning.map(named), rows: values };
+        const keys = await copyInsert(trx, dialect, copy, options.copyThreshold !== undefined);
+        if (keys) {
+          return keys;
+        }
+      }
       const written: Dictionary[] = [];
       for (const part of chunk(rows, dialect.rowsPerStatement(columns.length, chunkSize))) {
         const values = part.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
@@ -638,10 +660,15 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     });
   }
 
-  /** The primary key of a returned row, as MikroORM gives it (a value, or an array for composite keys). */
-  private primaryKeyOf(row: Dictionary): Primary<T> {
-    const pks = this.meta.primaryKeys.map((pk) => row[columnOf(this.meta, pk, 'primary key').column]);
-    return (pks.length === 1 ? pks[0] : pks) as Primary<T>;
+  /** The primary keys of returned rows, as MikroORM gives them (a value, or an array for composite keys). */
+  private primaryKeysOf(rows: readonly Dictionary[]): Primary<T>[] {
+    const meta = this.meta;
+    const columns = meta.primaryKeys.map((pk) => columnOf(meta, pk, 'primary key').column);
+    if (columns.length === 1) {
+      const [column] = columns as [string];
+      return rows.map((row) => row[column] as Primary<T>);
+    }
+    return rows.map((row) => columns.map((column) => row[column]) as Primary<T>);
   }
 
   /**
@@ -781,6 +808,11 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
 
   private chunkSize(options: BulkOptions): number {
     return assertPositiveInteger('chunkSize', options.chunkSize ?? this.defaultChunkSize);
+  }
+
+  private copyThreshold(options: BulkInsertOptions): number {
+    const threshold = options.copyThreshold ?? this.defaultCopyThreshold;
+    return threshold === Number.POSITIVE_INFINITY ? threshold : assertPositiveInteger('copyThreshold', threshold);
   }
 
   /** @inheritDoc */

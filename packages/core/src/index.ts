@@ -8,7 +8,7 @@ export {
   setBatchCallerTracer,
   traceBatchCaller,
 } from './batch-context.js';
-export type { BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
+export type { BulkInsertOptions, BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export {
   classNameOf,
@@ -42,6 +42,7 @@ export {
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidCursorError } from './errors/invalid-cursor-error.js';
 export { InvalidDecoratorError } from './errors/invalid-decorator-error.js';
+export { MissingDependencyError } from './errors/missing-dependency-error.js';
 export { StratumError } from './errors/stratum-error.js';
 export { UnknownFieldError } from './errors/unknown-field-error.js';
 export { UnsupportedOperationError } from './errors/unsupported-operation-error.js';

@@ -1,6 +1,6 @@
 import { Cursor } from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
-import { Invoice, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
+import { Invoice, InvoiceLine, PlaylistTrack, Track } from '../../../examples/chinook/src/entities/index.js';
 import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
@@ -170,6 +170,83 @@ describeEachDriver('BaseRepository on Chinook', (ctx) => {
       expect(chinook.queries).toHaveLength(0);
     });
 
+    it('rejects a forged cursor whose values do not fit the sort columns, before any query runs', async () => {
+      const em = chinook.em();
+      const tracks = em.getRepository(Track);
+      const invoices = em.getRepository(Invoice);
+      chinook.resetQueries();
+      const forged: [() => Promise<unknown>, RegExp][] = [
+        [
+          () => tracks.findByCursor({ orderBy: { name: 'asc' }, after: Cursor.encode([123, 5]) }),
+          /value 1, for name, is 123, not a string/,
+        ],
+        [
+          () => tracks.findByCursor({ orderBy: { name: 'asc' }, after: Cursor.encode(['A', 'abc']) }),
+          /value 2, for id, is "abc", not an integer/,
+        ],
+        [
+          () => tracks.findByCursor({ orderBy: { name: 'asc' }, after: Cursor.encode(['A', 1.5]) }),
+          /for id, is 1.5, not an integer/,
+        ],
+        [
+          () => tracks.findByCursor({ orderBy: { unitPrice: 'asc' }, after: Cursor.encode(['cheap', 1]) }),
+          /for unitPrice, is "cheap", not a finite number/,
+        ],
+        [
+          () => tracks.findByCursor({ orderBy: { album: 'asc' }, after: Cursor.encode(['x', 1]) }),
+          /for album, is "x", not an integer/,
+        ],
+        [
+          () => tracks.findByCursor({ orderBy: { milliseconds: 'asc' }, before: Cursor.encode([true, 1]) }),
+          /^before must be .*for milliseconds, is true, not an integer/,
+        ],
+        [
+          () => invoices.findByCursor({ orderBy: { invoiceDate: 'desc' }, after: Cursor.encode(['yesterday', 1]) }),
+          /for invoiceDate, is "yesterday", not a date/,
+        ],
+      ];
+      for (const [call, message] of forged) {
+        const error = (await call().catch((e: unknown) => e)) as InvalidCursorError;
+        expect(error).toBeInstanceOf(InvalidCursorError);
+        expect(error.code).toBe('E_INVALID_CURSOR');
+        expect(error.message).toMatch(message);
+      }
+      expect(chinook.queries).toHaveLength(0);
+    });
+
+    it('rejects a cursor value past the column range of the database', async () => {
+      const tracks = chinook.em().getRepository(Track);
+      const after = Cursor.encode([2 ** 31, 1]); // fits SQLite's 64-bit integer, not PostgreSQL's int
+      const result = tracks.findByCursor({ orderBy: { milliseconds: 'asc' }, after });
+      if (ctx.driver === 'postgresql') {
+        await expect(result).rejects.toThrow(
+          /for milliseconds, is 2147483648, not an integer from -2147483648 to 2147483647/,
+        );
+      } else {
+        expect((await result).items).toEqual([]);
+      }
+    });
+
+    it('accepts the cursors it hands out, nulls and dates included', async () => {
+      const em = chinook.em();
+      const composers = await em
+        .getRepository(Track)
+        .findByCursor({ orderBy: { composer: 'asc nulls first' }, first: 3 });
+      expect(composers.items[0]!.composer).toBeNull(); // nulls first on both databases here: a null in the cursor
+      const next = await em
+        .getRepository(Track)
+        .findByCursor({ orderBy: { composer: 'asc nulls first' }, first: 3, after: composers.endCursor! });
+      expect(next.items).toHaveLength(3);
+      const invoices = em.getRepository(Invoice);
+      const first = await invoices.findByCursor({ orderBy: { invoiceDate: 'desc' }, first: 5 });
+      const second = await invoices.findByCursor({
+        orderBy: { invoiceDate: 'desc' },
+        first: 5,
+        after: first.endCursor!,
+      });
+      expect(second.items[0]!.invoiceDate.getTime()).toBeLessThanOrEqual(first.items[4]!.invoiceDate.getTime());
+    });
+
     it('rejects first together with last, and a non-positive size', async () => {
       const tracks = chinook.em().getRepository(Track);
       await expect(tracks.findByCursor({ first: 1, last: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
@@ -184,6 +261,30 @@ describeEachDriver('BaseRepository on Chinook', (ctx) => {
       expect(result.map((t) => t?.id ?? null)).toEqual([42, null, 7, 42, 3503]);
       expect(result[0]).toBe(result[3]);
       expect(await tracks.findByIds([])).toEqual([]);
+    });
+
+    it('rejects an id that does not fit the primary key column, before any query runs', async () => {
+      const tracks = chinook.em().getRepository(Track);
+      chinook.resetQueries();
+      const error = await tracks.findByIds([1, 'abc' as never]).catch((e) => e);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.code).toBe('E_INVALID_ARGUMENT');
+      expect(error.message).toMatch(
+        /^ids\[1\] must be a primary key of Track \(an integer from .*\), but got: "abc"\.$/,
+      );
+      await expect(tracks.findByIds([2.5])).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(new BaseRepository(chinook.em(), PlaylistTrack).findByIds([[1, 'x'] as never])).rejects.toThrow(
+        /ids\[0\] must be a primary key of PlaylistTrack \(for track: an integer/,
+      );
+      expect(chinook.queries).toHaveLength(0);
+    });
+
+    it('reads ids given as numeric strings, as the database does', async () => {
+      const [track] = await chinook
+        .em()
+        .getRepository(Track)
+        .findByIds(['42' as never]);
+      expect(track?.id).toBe(42);
     });
 
     it('reads more ids than one query carries', async () => {
@@ -247,7 +348,8 @@ describeEachDriver('BaseRepository on Chinook', (ctx) => {
       chinook.resetQueries();
       const ids = await lines.insertMany(
         Array.from({ length: 20_000 }, (_, i) => line(i)),
-        { chunkSize: 20_000 },
+        // Statements, not PostgreSQL's COPY path (insert-many-copy.test.ts).
+        { chunkSize: 20_000, copyThreshold: Number.POSITIVE_INFINITY },
       );
       expect(ids).toHaveLength(20_000);
       const inserts = chinook.statements(/^insert/i);

@@ -11,6 +11,7 @@ export {
 } from './eager-load/eager-load.js';
 export type { EagerLoaded, EagerLoadReturnError, FailsWith, RepositoryEntity } from './eager-load/eager-loaded.js';
 export { LoaderScopeError } from './errors/loader-scope-error.js';
+export { RelationMappingError } from './errors/relation-mapping-error.js';
 export { keyHash, type LoaderKey } from './key-hash.js';
 export { type LoaderForOptions, loaderFor } from './loader-for.js';
 export {

@@ -123,7 +123,7 @@ export class Loaders {
         loadChildren(this.em, prop, keys),
       ) as DataLoader<ParentKey<T>, CollectionItem<T, P>[], string>;
     }
-    const sides = pivotSides(this.em.getMetadata(), prop);
+    const sides = pivotSides(this.em.getMetadata(), meta.className, prop);
     return this.#get(
       `collection:${meta.className}.${prop.name}`,
       { reads: [target, sides.pivot.className, meta.className] },
@@ -150,7 +150,7 @@ export class Loaders {
         loadCounts(this.em, prop.targetMeta as EntityMetadata, prop.mappedBy, keys, prop.where as object | undefined),
       ) as DataLoader<ParentKey<T>, number, string>;
     }
-    const sides = pivotSides(this.em.getMetadata(), prop);
+    const sides = pivotSides(this.em.getMetadata(), meta.className, prop);
     return this.#get(
       `count:${meta.className}.${prop.name}`,
       { reads: [target, sides.pivot.className, meta.className] },

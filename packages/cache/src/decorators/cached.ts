@@ -10,17 +10,21 @@ import { defaultCache } from '../default-cache.js';
 import { fromCacheable, toCacheable } from '../orm/entity-snapshot.js';
 import { cacheOf } from '../orm/orm-caches.js';
 import { entityManagerOf, filterKeyOf, repositoryEntityOf, schemaHash } from '../orm/orm-context.js';
+import { MAX_TTL_MS, ttlMs } from '../ttl-ms.js';
 import { compileKeyTemplate, hashOf, type KeyTemplate } from './key-template.js';
 
 /** Options of {@link Cached}. */
 export interface CachedOptions<R = unknown> {
   /** The key, with `{param}` / `{param.path}` placeholders. Default: `Class.method:<hash of the arguments>`. */
   key?: string;
-  /** How long a value is fresh, in ms. Default: the cache's `defaultTtlMs`. */
+  /**
+   * How long a value is fresh, in ms: from 1 to {@link MAX_TTL_MS} (fractions are rounded up to whole
+   * ms). Default: the cache's `defaultTtlMs`.
+   */
   ttl?: number;
   /** Tags (templates too): invalidating one invalidates the entry. */
   tags?: readonly string[];
-  /** After `ttl`, how long the old value may be served while one refresh runs, in ms. */
+  /** After `ttl`, how long the old value may be served while one refresh runs, in ms (1 to {@link MAX_TTL_MS}, with `ttl`). */
   staleWhileRevalidate?: number;
   /** Cache a result only when this says so (e.g. `(track) => track !== null`). */
   condition?: (result: Awaited<R>) => boolean;
@@ -82,14 +86,19 @@ function cachedMethod(
   tags: readonly KeyTemplate[],
   options: CachedOptions<any>,
 ): AnyMethod {
+  // Options that do not depend on the call are built once: a hit allocates only what it must.
+  const fixed = {
+    ...(options.ttl === undefined ? {} : { ttlMs: options.ttl }),
+    ...(options.staleWhileRevalidate === undefined ? {} : { staleWhileRevalidateMs: options.staleWhileRevalidate }),
+  };
+  const perCall = tags.length > 0 || options.condition !== undefined;
   return async function (this: unknown, ...args: unknown[]) {
     const em = entityManagerOf(this);
     if (em?.isInTransaction()) {
       return method.apply(this, args); // the transaction may see its own uncommitted writes
     }
     const cache = options.cache ?? (em ? cacheOf(em) : defaultCache());
-    const owner = typeof this === 'function' ? this.name : ((this as object | undefined)?.constructor?.name ?? 'fn');
-    const rendered = key ? key.render(args) : `${owner}.${name}:${hashOf(args)}`;
+    const rendered = key ? key.render(args) : `${ownerOf(this)}.${name}:${hashOf(args)}`;
     const filters = em ? await filterKeyOf(em, repositoryEntityOf(this)) : '';
     const fullKey = filters ? `${rendered}|f=${filters}` : rendered;
     const schema = em ? schemaHash(em.getMetadata()) : '';
@@ -100,14 +109,15 @@ function cachedMethod(
       const cacheable = toCacheable(value);
       return { s: schema, v: cacheable.value, n: cacheable.entities };
     };
-    const wrapOptions = {
-      ...(options.ttl === undefined ? {} : { ttlMs: options.ttl }),
-      tags: tags.map((tag) => tag.render(args)),
-      ...(options.staleWhileRevalidate === undefined ? {} : { staleWhileRevalidateMs: options.staleWhileRevalidate }),
-      ...(options.condition
-        ? { condition: (envelope: Envelope) => options.condition?.(fresh ? fresh.value : envelope.v) ?? true }
-        : {}),
-    };
+    const wrapOptions = perCall
+      ? {
+          ...fixed,
+          tags: tags.map((tag) => tag.render(args)),
+          ...(options.condition
+            ? { condition: (envelope: Envelope) => options.condition?.(fresh ? fresh.value : envelope.v) ?? true }
+            : {}),
+        }
+      : fixed;
     let envelope = await cache.wrap(fullKey, load, wrapOptions);
     if (fresh) return fresh.value;
     if (envelope.s !== schema) {
@@ -120,6 +130,11 @@ function cachedMethod(
   };
 }
 
+/** The class name a default key starts with: the class itself for a static method, else the instance's. */
+function ownerOf(self: unknown): string {
+  return typeof self === 'function' ? self.name : ((self as object | undefined)?.constructor?.name ?? 'fn');
+}
+
 function validate(label: string, options: CachedOptions<any>): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(`${label} options`, 'an object', options);
@@ -129,10 +144,14 @@ function validate(label: string, options: CachedOptions<any>): void {
     throw new InvalidArgumentError(`${label} options`, `an object with only ${[...OPTION_KEYS].join(', ')}`, options);
   }
   for (const name of ['ttl', 'staleWhileRevalidate'] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-      throw new InvalidArgumentError(`${label} options.${name}`, 'a positive number of milliseconds', value);
-    }
+    if (options[name] !== undefined) ttlMs(`${label} options.${name}`, options[name]);
+  }
+  if ((options.ttl ?? 0) + (options.staleWhileRevalidate ?? 0) > MAX_TTL_MS) {
+    throw new InvalidArgumentError(
+      `${label} options.ttl + options.staleWhileRevalidate`,
+      `at most ${MAX_TTL_MS} ms (how long an entry is kept)`,
+      (options.ttl ?? 0) + (options.staleWhileRevalidate ?? 0),
+    );
   }
   if (options.tags !== undefined && !Array.isArray(options.tags)) {
     throw new InvalidArgumentError(`${label} options.tags`, 'an array of strings', options.tags);

@@ -74,7 +74,13 @@ function invalidatingMethod(
   tags: readonly KeyTemplate[],
   options: InvalidatesCacheOptions,
 ): AnyMethod {
+  const templates = [...keys, ...patterns, ...tags];
   return async function (this: unknown, ...args: unknown[]) {
+    // Rendered once before the write only to fail early: a path the arguments cannot answer (an
+    // inherited property, a function) throws CacheKeyError before the method runs, not after a write
+    // whose invalidation it would then skip. The keys are rendered after the method (it may assign
+    // the ids they name).
+    for (const template of templates) template.render(args);
     const result = await method.apply(this, args);
     const em = entityManagerOf(this);
     const cache = options.cache ?? (em ? cacheOf(em) : defaultCache());

@@ -13,6 +13,25 @@ const PLACEHOLDER = /\{([^{}]*)\}/g;
 const PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
 
 /**
+ * Property names a placeholder path may not use: they lead to a prototype or a built-in function,
+ * never to the argument's own data, so every argument would render the same text (one entry for
+ * all: `{id.constructor}` is `Number` for every id). `constructor`, `__proto__`, `prototype`, and
+ * every method or accessor of `Object.prototype` and `Function.prototype` (`toString`, `valueOf`,
+ * `hasOwnProperty`, `call`, `bind`, ...).
+ */
+const REFUSED_SEGMENTS: ReadonlySet<string> = new Set([
+  'constructor',
+  '__proto__',
+  'prototype',
+  ...[Object.prototype, Function.prototype].flatMap((proto) =>
+    Object.getOwnPropertyNames(proto).filter((name) => {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      return descriptor !== undefined && (descriptor.get !== undefined || typeof descriptor.value === 'function');
+    }),
+  ),
+]);
+
+/**
  * Compiles `track:{id}` or `search:{filter.genreId}:{sessionId}` against the method's parameter
  * names: each placeholder must start with a parameter's name (then a property path), checked now —
  * when the class is defined — with a {@link CacheKeyError} naming the parameters. Values are
@@ -39,7 +58,7 @@ export function compileKeyTemplate(
   if (!allowGlob && /[*?[\]]/.test(literal)) {
     throw new CacheKeyError(source, `in ${where} holds a glob character (*, ?, [ or ]); only patterns may`);
   }
-  const parts: (string | { index: number; path: readonly string[] })[] = [];
+  const parts: (string | { index: number; path: readonly string[]; placeholder: string })[] = [];
   let last = 0;
   for (const match of source.matchAll(PLACEHOLDER)) {
     const path = (match[1] ?? '').trim();
@@ -50,6 +69,13 @@ export function compileKeyTemplate(
       );
     }
     const [name, ...rest] = path.split('.');
+    const refused = rest.find((segment) => REFUSED_SEGMENTS.has(segment));
+    if (refused !== undefined) {
+      throw new CacheKeyError(
+        source,
+        `in ${where} has the placeholder {${path}}, whose "${refused}" names a prototype or a built-in function, not the argument's own data (every call would get one key)`,
+      );
+    }
     const index = params.indexOf(name);
     if (index < 0) {
       const known = params.filter((p): p is string => p !== undefined);
@@ -58,7 +84,7 @@ export function compileKeyTemplate(
         `in ${where} names {${name}}, which is not a parameter of the method (its parameters: ${known.join(', ') || 'none that can be named'})`,
       );
     }
-    parts.push(source.slice(last, match.index), { index, path: rest });
+    parts.push(source.slice(last, match.index), { index, path: rest, placeholder: path });
     last = (match.index ?? 0) + match[0].length;
   }
   parts.push(source.slice(last));
@@ -71,13 +97,39 @@ export function compileKeyTemplate(
           out += part;
         } else {
           let value: unknown = args[part.index];
-          for (const key of part.path) value = value == null ? undefined : (value as Record<string, unknown>)[key];
+          for (const key of part.path) value = ownProperty(value, key, part.placeholder, source, where);
           out += keyPart(value);
         }
       }
       return out;
     },
   };
+}
+
+/**
+ * The value of `value`'s OWN property `key` for a placeholder path: `undefined` when the property is
+ * nowhere (the method sees `undefined` too); a {@link CacheKeyError} — the property is never read —
+ * when it is inherited (from a prototype: the method would read a value the key does not hold) or
+ * when `value` is a function (a class, a method: not data). Own accessors are read (a MikroORM
+ * entity's tracked properties are own getters).
+ */
+function ownProperty(value: unknown, key: string, placeholder: string, source: string, where: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'function') {
+    throw new CacheKeyError(
+      source,
+      `in ${where}: the placeholder {${placeholder}} reaches a function (${value.name || 'anonymous'}), not data`,
+    );
+  }
+  const object = Object(value) as Record<string, unknown>;
+  if (Object.hasOwn(object, key)) return object[key];
+  if (key in object) {
+    throw new CacheKeyError(
+      source,
+      `in ${where}: the placeholder {${placeholder}} names "${key}", which this argument only inherits (from its prototype); only own properties are part of a key`,
+    );
+  }
+  return undefined;
 }
 
 /**

@@ -10,8 +10,8 @@ import { StratumError } from '@stratum/core';
  * await cache.wrap('search:*', load); // CacheKeyError [E_CACHE_KEY]: ... "search:*" ...
  * ```
  */
-export class CacheKeyError extends StratumError {
-  static override readonly code: string = 'E_CACHE_KEY';
+export class CacheKeyError extends StratumError<'E_CACHE_KEY'> {
+  static override readonly code = 'E_CACHE_KEY' as const;
   readonly key: string;
 
   constructor(key: string, reason: string) {

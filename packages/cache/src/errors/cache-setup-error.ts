@@ -11,6 +11,6 @@ import { StratumError } from '@stratum/core';
  * enableCache(orm, { cache }); // once, before the first transaction
  * ```
  */
-export class CacheSetupError extends StratumError {
-  static override readonly code: string = 'E_CACHE_SETUP';
+export class CacheSetupError extends StratumError<'E_CACHE_SETUP'> {
+  static override readonly code = 'E_CACHE_SETUP' as const;
 }

@@ -27,8 +27,8 @@ export interface CacheValueErrorDetails {
  * }
  * ```
  */
-export class CacheValueError extends StratumError {
-  static override readonly code: string = 'E_CACHE_VALUE';
+export class CacheValueError extends StratumError<'E_CACHE_VALUE'> {
+  static override readonly code = 'E_CACHE_VALUE' as const;
   readonly path: string | undefined;
   readonly bytes: number | undefined;
   readonly maxBytes: number | undefined;

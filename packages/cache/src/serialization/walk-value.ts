@@ -10,6 +10,11 @@ export interface WalkedValue {
    * or Map/Set plus 8 + its key per property/entry. Shared references are counted once.
    */
   readonly bytes: number;
+  /**
+   * Whether some object is reached twice (a cycle or a shared reference). `false`: the value is a
+   * tree, and a copy of it needs no map of the objects already copied ({@link cloneValue}'s `tree`).
+   */
+  readonly shared: boolean;
 }
 
 const TYPED_ARRAY_PROTOTYPES: ReadonlySet<object> = new Set<object>([
@@ -54,11 +59,12 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 export function walkValue(value: unknown, copy: boolean): WalkedValue {
   const walker = new Walker(copy);
   const result = walker.walk(value, 'value');
-  return { value: result, bytes: walker.bytes };
+  return { value: result, bytes: walker.bytes, shared: walker.shared };
 }
 
 class Walker {
   bytes = 0;
+  shared = false;
   private readonly seen = new Map<object, unknown>();
 
   constructor(private readonly copy: boolean) {}
@@ -95,7 +101,10 @@ class Walker {
   }
 
   private walkObject(value: object, path: string): unknown {
-    if (this.seen.has(value)) return this.seen.get(value);
+    if (this.seen.has(value)) {
+      this.shared = true;
+      return this.seen.get(value);
+    }
     const proto: unknown = Object.getPrototypeOf(value);
 
     if (Array.isArray(value) && proto === Array.prototype) {

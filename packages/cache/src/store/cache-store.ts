@@ -122,4 +122,27 @@ export interface CacheStore {
    * a Lua compare-and-delete), so a slow holder can never release its successor's lock.
    */
   unlock?(key: string, token: string): Promise<void>;
+  /**
+   * OPTIONAL — fast recovery. An object that identifies the store's live connection (one per
+   * connection: RedisStore gives the ioredis socket), or `undefined` while it has none. When the
+   * circuit breaker is open and this is a connection other than the one the last failure happened
+   * on, the cache probes the store at once instead of waiting out `breaker.cooldownMs`.
+   *
+   * @example
+   * ```ts
+   * store.connection?.() === undefined; // true while Redis is unreachable
+   * ```
+   */
+  connection?(): object | undefined;
+  /**
+   * OPTIONAL (with {@link connection}) — called, often, while the store has no connection: check
+   * cheaply whether its server accepts connections again and, if it does, reconnect now rather than
+   * at the client's next retry (ioredis backs off to 2 s between attempts by default).
+   *
+   * @example
+   * ```ts
+   * if (store.connection?.() === undefined) store.reconnect?.();
+   * ```
+   */
+  reconnect?(): void;
 }

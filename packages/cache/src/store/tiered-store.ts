@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '@stratum/core';
 import type { Cluster, Redis } from 'ioredis';
+import { CacheStoreUnavailableError } from '../errors/cache-store-unavailable-error.js';
 import type {
   CacheEntry,
   CacheRead,
@@ -10,6 +12,7 @@ import type {
   CacheWriteOptions,
 } from './cache-store.js';
 import { MemoryStore } from './memory-store.js';
+import { ReconnectProbe } from './reconnect-probe.js';
 import { RedisStore } from './redis-store.js';
 import { type TieredL1Value, unwrapTieredL1Entry, wrapTieredL1Entry } from './tiered-l1-entry.js';
 import { decodeTieredMessage, encodeTieredMessage, type TieredInvalidation } from './tiered-message.js';
@@ -39,9 +42,17 @@ export interface TieredStoreOptions {
    */
   readonly l1TtlMs?: number;
   /**
-   * Every this many ms the subscriber connection is PINGed; a PING unanswered by the next one means
-   * the connection may be dead without having said so (no FIN on a partition): L1 is dropped and the
-   * connection re-opened. Default 1 000.
+   * The bound on staleness of an L1 hit, in ms, whatever the event loop does. L1 serves a hit only
+   * while a PING sent on the subscriber connection at most this long ago has been answered: Redis
+   * answers on that connection in order, so every invalidation published before the PING was applied
+   * before its answer. A process too busy to read its socket (a CPU-bound loop of L1 hits) stops
+   * being served by L1 after this long and reads L2, which lets it catch up. Default 1 000.
+   */
+  readonly maxStalenessMs?: number;
+  /**
+   * A PING unanswered for this many ms means the subscriber connection may be dead without having
+   * said so (no FIN on a partition): L1 is dropped and the connection re-opened. PINGs go out every
+   * `min(heartbeatMs, maxStalenessMs / 4)` ms, to keep L1's lease fresh. Default 1 000.
    */
   readonly heartbeatMs?: number;
   /** {@link TieredStore.close} quits `subscriber`. Default `false`: it is only unsubscribed. */
@@ -64,12 +75,19 @@ export interface TieredStoreStats extends CacheStoreStats {
   readonly l1Drops: number;
   /** Whether L1 is serving reads (subscribed); `false` while the subscriber is disconnected. */
   readonly l1Serving: boolean;
+  /**
+   * Reads that went to L2 because no PING had been answered within `maxStalenessMs` (a busy event
+   * loop, a slow subscriber connection): L1 may have missed an invalidation, so it was not trusted.
+   */
+  readonly leaseMisses: number;
 }
 
 /** Default {@link TieredStoreOptions.l1TtlMs}. */
 export const DEFAULT_L1_TTL_MS = 60_000;
 /** Default {@link TieredStoreOptions.heartbeatMs}. */
 export const DEFAULT_HEARTBEAT_MS = 1_000;
+/** Default {@link TieredStoreOptions.maxStalenessMs}. */
+export const DEFAULT_MAX_STALENESS_MS = 1_000;
 
 type WriteItem<V> = { key: string; entry: CacheEntry<V>; options?: CacheWriteOptions };
 
@@ -106,6 +124,15 @@ type WriteItem<V> = { key: string; entry: CacheEntry<V>; options?: CacheWriteOpt
  * generation read before the L2 request (MemoryStore bumps it on every eviction), on no tag
  * invalidation having been applied meanwhile for a tagged entry, and on no subscription loss.
  *
+ * **Bounded staleness (the lease).** Messages are applied when the event loop reads the subscriber
+ * socket; a process that serves L1 hits without yielding (they resolve in microtasks) would never
+ * read it. So L1 holds a lease: the send time of the last PING answered on the subscriber connection
+ * (Redis replies there in order, so every message published before that PING was applied before its
+ * PONG). A hit is served only if the lease is at most `maxStalenessMs` old, checked against the clock
+ * at the hit; else the read goes to L2 (and yields, and the next PING renews the lease). An
+ * invalidation that returned in any process before a hit started is therefore seen by that hit
+ * unless it returned less than `maxStalenessMs` before.
+ *
  * **Subscription loss (the epoch rule).** Messages published while the subscriber is disconnected
  * are lost, and a lost invalidation must never become a stale read. On `close`/`reconnecting`/`end`
  * of the subscriber (or a heartbeat PING left unanswered for `heartbeatMs`), the store starts a new
@@ -113,8 +140,8 @@ type WriteItem<V> = { key: string; entry: CacheEntry<V>; options?: CacheWriteOpt
  * subscriber is connected and SUBSCRIBE is confirmed again, L1 is dropped once more (a fill that
  * started before cannot land, being of an older epoch) and serves again. So after recovery, L1 only
  * holds values read from L2 after the subscription was back: nothing it serves predates an
- * invalidation it could have missed. The remaining window is a connection that died silently: L1
- * serves at most about 2 × `heartbeatMs` after its last answered PING.
+ * invalidation it could have missed. A connection that died silently answers no PING: the lease
+ * runs out after `maxStalenessMs`.
  *
  * @example
  * ```ts
@@ -143,11 +170,19 @@ export class TieredStore implements CacheStore {
   /** This store's id in the messages it publishes (it ignores its own). */
   readonly instanceId: string = randomUUID();
   readonly #subscriber: Redis;
+  readonly #subscriberProbe: ReconnectProbe;
   readonly #publisher: Redis | Cluster;
   readonly #ownsPublisher: boolean;
   readonly #ownsSubscriber: boolean;
   readonly #l1TtlMs: number;
+  readonly #maxStalenessMs: number;
+  readonly #heartbeatMs: number;
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  /** When (performance.now()) the last answered PING, or the confirmed SUBSCRIBE, was sent. */
+  #heardAt = Number.NEGATIVE_INFINITY;
+  /** When the PING in flight was sent. */
+  #pingSentAt = 0;
+  #leaseMisses = 0;
   /** Whether L1 serves reads: subscribed, in the current epoch. */
   #serving = false;
   /** Bumped whenever messages may have been lost; fills of an older epoch are dropped. */
@@ -205,11 +240,14 @@ export class TieredStore implements CacheStore {
     }
     this.#l1TtlMs = positiveInteger('l1TtlMs', options.l1TtlMs, DEFAULT_L1_TTL_MS);
     const heartbeatMs = positiveInteger('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
+    this.#maxStalenessMs = positiveInteger('maxStalenessMs', options.maxStalenessMs, DEFAULT_MAX_STALENESS_MS);
+    this.#heartbeatMs = heartbeatMs;
     this.name = name;
     this.l1 = l1;
     this.l2 = l2;
     this.channel = channel;
     this.#subscriber = subscriber;
+    this.#subscriberProbe = new ReconnectProbe(subscriber);
     this.#ownsSubscriber = options.ownsSubscriber === true;
     if (publisher) {
       this.#publisher = publisher;
@@ -223,7 +261,8 @@ export class TieredStore implements CacheStore {
 
     this.#listen('on');
     this.#subscribe();
-    this.#heartbeat = setInterval(() => this.#beat(), heartbeatMs);
+    const renewMs = Math.max(1, Math.min(heartbeatMs, Math.floor(this.#maxStalenessMs / 4)));
+    this.#heartbeat = setInterval(() => this.#beat(), renewMs);
     this.#heartbeat.unref();
   }
 
@@ -238,7 +277,10 @@ export class TieredStore implements CacheStore {
    */
   ready(): Promise<void> {
     if (this.#serving) return Promise.resolve();
-    if (this.#closed) return Promise.reject(new Error(`TieredStore ${this.name} is closed`));
+    if (this.#closed)
+      return Promise.reject(
+        new CacheStoreUnavailableError(`TieredStore ${this.name}`, 'closed', 'the store is closed'),
+      );
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -252,7 +294,7 @@ export class TieredStore implements CacheStore {
    * ```
    */
   async get<V>(key: string, options?: CacheReadOptions): Promise<CacheRead<V>> {
-    if (!this.#serving) {
+    if (!this.#serving || !this.#leased()) {
       this.#l2Reads++;
       return this.l2.get<V>(key, options);
     }
@@ -280,7 +322,7 @@ export class TieredStore implements CacheStore {
    * ```
    */
   async getMany<V>(keys: readonly string[]): Promise<CacheRead<V>[]> {
-    if (!this.#serving) {
+    if (!this.#serving || !this.#leased()) {
       this.#l2Reads += keys.length;
       return this.l2.getMany<V>(keys);
     }
@@ -438,6 +480,32 @@ export class TieredStore implements CacheStore {
   }
 
   /**
+   * The L2's connection (see `CacheStore.connection`): reads and writes need L2 alone.
+   *
+   * @example
+   * ```ts
+   * store.connection() === undefined; // while Redis is unreachable
+   * ```
+   */
+  connection(): object | undefined {
+    return this.l2.connection();
+  }
+
+  /**
+   * Reconnects the L2's client and the subscriber at once if Redis accepts connections again
+   * (see `RedisStore.reconnect`): L1 serves again as soon as the subscription is back.
+   *
+   * @example
+   * ```ts
+   * store.reconnect(); // the Cache calls it while its circuit is open
+   * ```
+   */
+  reconnect(): void {
+    this.l2.reconnect();
+    this.#subscriberProbe.poke();
+  }
+
+  /**
    * The store's name, the errors of both tiers and its own (failed PUBLISHes, unreadable messages,
    * subscriber connection errors), and how L1 is doing.
    *
@@ -457,6 +525,7 @@ export class TieredStore implements CacheStore {
       messages: this.#messages,
       l1Drops: this.#l1Drops,
       l1Serving: this.#serving,
+      leaseMisses: this.#leaseMisses,
     };
   }
 
@@ -475,12 +544,24 @@ export class TieredStore implements CacheStore {
     this.#serving = false;
     clearInterval(this.#heartbeat);
     this.#listen('off');
-    this.#rejectWaiters(new Error(`TieredStore ${this.name} is closed`));
+    this.#rejectWaiters(new CacheStoreUnavailableError(`TieredStore ${this.name}`, 'closed', 'the store is closed'));
     if (this.#ownsSubscriber) await quit(this.#subscriber);
     else if (this.#subscriber.status === 'ready') await this.#subscriber.unsubscribe(this.channel).catch(() => {});
     if (this.#ownsPublisher) await quit(this.#publisher);
     await this.l1.close();
     await this.l2.close();
+  }
+
+  /**
+   * Whether L1 may serve: a PING sent at most `maxStalenessMs` ago was answered. If not, counts a
+   * lease miss and sends a PING (unless one is in flight), so L1 serves again once it is answered.
+   */
+  #leased(): boolean {
+    const now = performance.now();
+    if (now - this.#heardAt <= this.#maxStalenessMs) return true;
+    this.#leaseMisses++;
+    if (!this.#pingPending) this.#ping(now);
+    return false;
   }
 
   /** Copies an entry read from L2 into L1, unless an eviction (or a new epoch) happened since the read was sent. */
@@ -636,7 +717,9 @@ export class TieredStore implements CacheStore {
 
   #end(): void {
     this.#lose();
-    this.#rejectWaiters(new Error(`TieredStore ${this.name}: the subscriber connection ended`));
+    this.#rejectWaiters(
+      new CacheStoreUnavailableError(`TieredStore ${this.name}`, 'subscriber-ended', 'the subscriber connection ended'),
+    );
   }
 
   #resubscribe(): void {
@@ -647,10 +730,12 @@ export class TieredStore implements CacheStore {
   /** SUBSCRIBEs; once confirmed in the same epoch, drops L1 (it may predate the subscription) and serves. */
   #subscribe(): void {
     const epoch = this.#epoch;
+    const sentAt = performance.now();
     this.#subscribedEpoch = epoch;
     this.#subscriber.subscribe(this.channel).then(
       () => {
         if (this.#closed || epoch !== this.#epoch || this.#serving) return;
+        this.#heardAt = Math.max(this.#heardAt, sentAt);
         this.#dropL1();
         this.#serving = true;
         const waiters = this.#waiters;
@@ -664,19 +749,38 @@ export class TieredStore implements CacheStore {
     );
   }
 
-  /** PINGs the subscriber; a PING still unanswered one period later means a silently dead connection. */
+  /**
+   * Renews the lease with a PING; a PING unanswered for `heartbeatMs` means a silently dead
+   * connection. That is judged after the poll phase (setImmediate): a timer that fires late after a
+   * long synchronous stretch runs before the socket is read, and its PONG may be waiting there.
+   */
   #beat(): void {
     if (this.#closed || !this.#serving) return;
-    if (this.#pingPending) {
-      this.#lose();
-      this.#subscriber.disconnect(true);
+    const now = performance.now();
+    if (!this.#pingPending) {
+      this.#ping(now);
       return;
     }
+    if (now - this.#pingSentAt < this.#heartbeatMs) return;
+    const epoch = this.#epoch;
+    const sentAt = this.#pingSentAt;
+    setImmediate(() => {
+      if (this.#closed || epoch !== this.#epoch || !this.#pingPending || sentAt !== this.#pingSentAt) return;
+      this.#lose();
+      this.#subscriber.disconnect(true);
+    });
+  }
+
+  #ping(now: number): void {
+    if (this.#closed || !this.#serving) return;
     this.#pingPending = true;
+    this.#pingSentAt = now;
     const epoch = this.#epoch;
     this.#subscriber.ping().then(
       () => {
-        if (epoch === this.#epoch) this.#pingPending = false;
+        if (epoch !== this.#epoch || now !== this.#pingSentAt) return;
+        this.#pingPending = false;
+        this.#heardAt = Math.max(this.#heardAt, now);
       },
       () => {},
     );
@@ -692,7 +796,7 @@ export class TieredStore implements CacheStore {
     subscriber[method]('error', this.#onError);
   }
 
-  #rejectWaiters(error: Error): void {
+  #rejectWaiters(error: CacheStoreUnavailableError): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);

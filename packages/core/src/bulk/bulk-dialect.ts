@@ -25,6 +25,8 @@ export interface BulkDialect {
   rowsPerStatement(columnCount: number, requested: number): number;
   /** Ids one `updateSame`/`delete` statement may carry when `otherParams` other values are bound. */
   idsPerStatement(otherParams: number, requested: number): number;
+  /** Whether `insertMany` may stream large inserts with `COPY ... FROM STDIN` (PostgreSQL). */
+  readonly supportsCopy?: boolean;
   /** Turns a JS value into a form the driver binds (after MikroORM's own type conversion). */
   toDriverValue(value: unknown): unknown;
   insert(

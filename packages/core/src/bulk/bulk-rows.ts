@@ -9,6 +9,18 @@ export interface BulkOptions {
   chunkSize?: number;
 }
 
+/** Options of {@link BaseRepository.insertMany}. */
+export interface BulkInsertOptions extends BulkOptions {
+  /**
+   * On PostgreSQL, calls with at least this many rows stream them with `COPY ... FROM STDIN` instead
+   * of `insert` statements (`chunkSize` then does not apply); `Infinity` never does. Given explicitly,
+   * a missing pg-copy-streams package is a `MissingDependencyError`; by default such calls fall back
+   * to `insert` statements. Ignored on SQLite.
+   * @default the repository's `defaultCopyThreshold` (10 000)
+   */
+  copyThreshold?: number;
+}
+
 /**
  * Options of {@link BaseRepository.upsertMany}. MikroORM's own names (`onConflictFields`,
  * `onConflictAction`, `onConflictMergeFields`, `onConflictExcludeFields`, `batchSize`) are accepted too.

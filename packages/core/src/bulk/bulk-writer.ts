@@ -26,7 +26,7 @@ export interface StatementResult {
 }
 
 /** The write connection's protected query runner: it times the query and logs it through MikroORM's logger. */
-type LoggedConnection = AbstractSqlConnection & {
+export type LoggedConnection = AbstractSqlConnection & {
   executeQuery<T>(query: string, cb: () => Promise<T>, context?: Dictionary): Promise<T>;
 };
 

@@ -10,8 +10,13 @@ import {
 /** Array casts need the base type: `serial` is only DDL sugar for `int` plus a sequence. */
 const SERIAL_TYPES: Record<string, string> = { serial: 'int', bigserial: 'bigint', smallserial: 'smallint' };
 
+/** The column's type as a cast target (`serial` → `int`). */
+export function baseType(column: BulkColumn): string {
+  return SERIAL_TYPES[column.type.toLowerCase()] ?? column.type;
+}
+
 function arrayCast(column: BulkColumn): string {
-  return `${SERIAL_TYPES[column.type.toLowerCase()] ?? column.type}[]`;
+  return `${baseType(column)}[]`;
 }
 
 /**
@@ -25,6 +30,7 @@ function arrayCast(column: BulkColumn): string {
  */
 export class PostgreSqlBulkDialect implements BulkDialect {
   static readonly maxParameters = 65535;
+  readonly supportsCopy = true;
 
   rowsPerStatement(_columnCount: number, requested: number): number {
     return Math.max(1, requested);

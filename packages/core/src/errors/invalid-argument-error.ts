@@ -10,8 +10,8 @@ import { describeValue, StratumError } from './stratum-error.js';
  * // InvalidArgumentError [E_INVALID_ARGUMENT]: page must be a positive integer, but got: 0.
  * ```
  */
-export class InvalidArgumentError extends StratumError {
-  static override readonly code: string = 'E_INVALID_ARGUMENT';
+export class InvalidArgumentError extends StratumError<'E_INVALID_ARGUMENT'> {
+  static override readonly code = 'E_INVALID_ARGUMENT' as const;
   readonly argument: string;
   readonly received: unknown;
 

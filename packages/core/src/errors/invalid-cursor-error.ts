@@ -9,8 +9,8 @@ import { describeValue, StratumError } from './stratum-error.js';
  * // InvalidCursorError [E_INVALID_CURSOR]: after must be a cursor returned by findByCursor ...
  * ```
  */
-export class InvalidCursorError extends StratumError {
-  static override readonly code: string = 'E_INVALID_CURSOR';
+export class InvalidCursorError extends StratumError<'E_INVALID_CURSOR'> {
+  static override readonly code = 'E_INVALID_CURSOR' as const;
   readonly cursor: unknown;
 
   constructor(argument: 'after' | 'before', cursor: unknown, reason: string) {

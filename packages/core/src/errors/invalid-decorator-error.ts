@@ -12,8 +12,8 @@ import { StratumError } from './stratum-error.js';
  * // InvalidDecoratorError [E_INVALID_DECORATOR]: @Timed() must decorate a method, but was applied to the getter Report.total.
  * ```
  */
-export class InvalidDecoratorError extends StratumError {
-  static override readonly code: string = 'E_INVALID_DECORATOR';
+export class InvalidDecoratorError extends StratumError<'E_INVALID_DECORATOR'> {
+  static override readonly code = 'E_INVALID_DECORATOR' as const;
   /** The decorator, e.g. `@Timed()`. */
   readonly decorator: string;
   /** What it was applied to, e.g. `the getter Report.total`. */

@@ -1,6 +1,8 @@
 /**
  * The base class of every error Stratum raises on purpose. Each subclass has a stable `code`
- * (also on the class, as `static code`) so callers can branch on it without parsing messages.
+ * (also on the class, as `static code`) so callers can branch on it without parsing messages; on
+ * an instance of a subclass, `code` is typed as that subclass's literal (`InvalidCursorError#code`
+ * is `'E_INVALID_CURSOR'`), so a `switch` over it is checked by TypeScript.
  *
  * @example
  * ```ts
@@ -13,14 +15,14 @@
  * }
  * ```
  */
-export class StratumError extends Error {
+export class StratumError<Code extends string = string> extends Error {
   static readonly code: string = 'E_STRATUM';
-  readonly code: string;
+  readonly code: Code;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
-    this.code = (new.target as typeof StratumError).code;
+    this.code = (new.target as typeof StratumError).code as Code;
   }
 }
 

@@ -10,8 +10,8 @@ import { StratumError } from './stratum-error.js';
  * //   Known properties: id, name, album, ...
  * ```
  */
-export class UnknownFieldError extends StratumError {
-  static override readonly code: string = 'E_UNKNOWN_FIELD';
+export class UnknownFieldError extends StratumError<'E_UNKNOWN_FIELD'> {
+  static override readonly code = 'E_UNKNOWN_FIELD' as const;
   readonly entity: string;
   readonly field: string;
 

@@ -10,6 +10,6 @@ import { StratumError } from './stratum-error.js';
  * // UnsupportedOperationError [E_UNSUPPORTED_OPERATION]: deleteMany(ids) needs a single-column primary key ...
  * ```
  */
-export class UnsupportedOperationError extends StratumError {
-  static override readonly code: string = 'E_UNSUPPORTED_OPERATION';
+export class UnsupportedOperationError extends StratumError<'E_UNSUPPORTED_OPERATION'> {
+  static override readonly code = 'E_UNSUPPORTED_OPERATION' as const;
 }

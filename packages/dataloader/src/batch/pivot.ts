@@ -1,4 +1,5 @@
 import type { EntityMetadata, EntityProperty, MetadataStorage } from '@mikro-orm/core';
+import { RelationMappingError } from '../errors/relation-mapping-error.js';
 
 /** The pivot entity of an M:N relation, and which of its two references points to which side. */
 export interface PivotSides {
@@ -12,9 +13,9 @@ export interface PivotSides {
 /**
  * Finds the pivot entity of `prop` (an M:N property, owning or inverse) and its two references, by
  * their columns (`joinColumns` / `inverseJoinColumns` of the owning side), so a self-referencing M:N
- * is told apart too.
+ * is told apart too. Throws `RelationMappingError` when the pivot has no reference on one side's columns.
  */
-export function pivotSides(metadata: MetadataStorage, prop: EntityProperty): PivotSides {
+export function pivotSides(metadata: MetadataStorage, entity: string, prop: EntityProperty): PivotSides {
   const owner = prop.owner ? prop : (prop.targetMeta?.properties[prop.mappedBy] as EntityProperty);
   const pivot = metadata.find(owner.pivotEntity) as EntityMetadata;
   const byColumns = (columns: readonly string[]) => {
@@ -23,7 +24,7 @@ export function pivotSides(metadata: MetadataStorage, prop: EntityProperty): Piv
         candidate.fieldNames?.length === columns.length && candidate.fieldNames.every((c, i) => c === columns[i]),
     );
     if (!found) {
-      throw new Error(`Stratum: no reference of pivot entity ${pivot.className} has columns ${columns.join(', ')}`);
+      throw new RelationMappingError(`${entity}.${prop.name}`, pivot.className, columns);
     }
     return found.name;
   };

@@ -15,8 +15,8 @@ import { StratumError } from '@stratum/core';
  * // BatchResultError [E_BATCH_RESULT]: TrackRepository.findManyByComposer(keys) returned 2 items for 3 keys: ...
  * ```
  */
-export class BatchResultError extends StratumError {
-  static override readonly code: string = 'E_BATCH_RESULT';
+export class BatchResultError extends StratumError<'E_BATCH_RESULT'> {
+  static override readonly code = 'E_BATCH_RESULT' as const;
   /** The batch method, e.g. `TrackRepository.findManyByComposer`. */
   readonly batchMethod: string;
   /** How many keys it was called with. */

@@ -13,8 +13,8 @@ import { StratumError } from '@stratum/core';
  * }
  * ```
  */
-export class LoaderScopeError extends StratumError {
-  static override readonly code: string = 'E_LOADER_SCOPE';
+export class LoaderScopeError extends StratumError<'E_LOADER_SCOPE'> {
+  static override readonly code = 'E_LOADER_SCOPE' as const;
 
   constructor() {
     super(

@@ -31,6 +31,7 @@
  *   than `maxCachedLength` is not cached (bulk statements with inlined values would pin megabytes).
  */
 import { hash } from 'node:crypto';
+import { InvalidArgumentError } from '@stratum/core';
 import type { ParseResult } from 'libpg-query';
 import { LruCache } from './lru-cache.js';
 import { postgresStatementInfo, toPostgresSql } from './postgres-statement-info.js';
@@ -108,6 +109,13 @@ export function isPostgresParserLoaded(): boolean {
   return parser !== undefined;
 }
 
+function positiveInteger(option: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new InvalidArgumentError(`SqlFingerprinter option ${option}`, 'a positive integer', value);
+  }
+  return value as number;
+}
+
 function createFingerprint(normalized: string, info: SqlStatementInfo): Fingerprint {
   return Object.freeze({
     id: hash('sha1', normalized, 'hex').slice(0, 16),
@@ -146,8 +154,11 @@ export class SqlFingerprinter {
   readonly #parsedByShape: LruCache<string, Fingerprint>;
 
   constructor(options: SqlFingerprinterOptions = {}) {
-    const capacity = options.capacity ?? DEFAULT_FINGERPRINT_CACHE_SIZE;
-    this.#maxCachedLength = options.maxCachedLength ?? DEFAULT_MAX_CACHED_SQL_LENGTH;
+    const capacity = positiveInteger('capacity', options.capacity ?? DEFAULT_FINGERPRINT_CACHE_SIZE);
+    this.#maxCachedLength = positiveInteger(
+      'maxCachedLength',
+      options.maxCachedLength ?? DEFAULT_MAX_CACHED_SQL_LENGTH,
+    );
     this.#bySql = new LruCache(capacity);
     this.#byShape = new LruCache(capacity);
     this.#parsedBySql = new LruCache(capacity);

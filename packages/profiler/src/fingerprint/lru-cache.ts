@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@stratum/core';
+
 /**
  * A bounded least-recently-used cache over a `Map` (whose iteration order is insertion order): a hit
  * moves the entry to the end, and inserting past `capacity` evicts the first (least recently used) one.
@@ -16,7 +18,7 @@ export class LruCache<K, V> {
   /** @param capacity the maximum number of entries, at least 1. */
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new RangeError(`LruCache: capacity must be a positive integer, got ${capacity}`);
+      throw new InvalidArgumentError('capacity', 'a positive integer', capacity);
     }
   }
 

@@ -10,8 +10,8 @@ import type { NPlusOneFinding } from './detect-n-plus-one.js';
  * // NPlusOneError [E_N_PLUS_ONE]: 1 N+1 query: 10 × "select ... from track ..." loads Album.tracks one row at a time; ...
  * ```
  */
-export class NPlusOneError extends StratumError {
-  static override readonly code: string = 'E_N_PLUS_ONE';
+export class NPlusOneError extends StratumError<'E_N_PLUS_ONE'> {
+  static override readonly code = 'E_N_PLUS_ONE' as const;
   readonly findings: readonly NPlusOneFinding[];
 
   constructor(findings: readonly NPlusOneFinding[]) {

@@ -1,4 +1,6 @@
+import { InvalidArgumentError } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
+import { SqlFingerprinter } from '../../src/fingerprint/fingerprint.js';
 import { LruCache } from '../../src/fingerprint/lru-cache.js';
 
 describe('LruCache', () => {
@@ -35,8 +37,31 @@ describe('LruCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('rejects a capacity that is not a positive integer', () => {
-    expect(() => new LruCache(0)).toThrow(RangeError);
-    expect(() => new LruCache(1.5)).toThrow(RangeError);
+  it('rejects a capacity that is not a positive integer with a typed error', () => {
+    for (const capacity of [0, 1.5, -3, Number.NaN]) {
+      const error = catchError(() => new LruCache(capacity));
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error).toMatchObject({ code: 'E_INVALID_ARGUMENT', argument: 'capacity' });
+    }
+  });
+
+  it('rejects SqlFingerprinter options that are not positive integers, naming the option', () => {
+    const capacity = catchError(() => new SqlFingerprinter({ capacity: 0 }));
+    expect(capacity).toBeInstanceOf(InvalidArgumentError);
+    expect((capacity as Error).message).toBe(
+      'SqlFingerprinter option capacity must be a positive integer, but got: 0.',
+    );
+    const length = catchError(() => new SqlFingerprinter({ maxCachedLength: -1 }));
+    expect(length).toBeInstanceOf(InvalidArgumentError);
+    expect((length as Error).message).toMatch(/^SqlFingerprinter option maxCachedLength must be/);
   });
 });
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

@@ -1,0 +1,332 @@
+// BaseRepository.insertMany's COPY path on PostgreSQL: taken from copyThreshold rows on, writing what
+// the insert-statement path writes, returning ids in input order, all or nothing, inside the caller's
+// transaction.
+import { ArrayType, EntityRepositoryType, MikroORM } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
+import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
+import { describeEachDriver } from '../../../test/harness/index.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
+import { importOptional, loadCopyFrom } from '../src/bulk/postgresql-copy.js';
+import { BaseRepository, InvalidArgumentError, MissingDependencyError } from '../src/index.js';
+
+const LINES = CHINOOK_COUNTS.invoiceLines;
+
+const line = (i: number) => ({
+  invoice: (i % 412) + 1,
+  track: ((i * 7) % 3503) + 1,
+  unitPrice: [0.99, 1.99, 0.49][i % 3] as number,
+  quantity: (i % 5) + 1,
+});
+
+@Entity({ tableName: 'copy_value', repository: () => BaseRepository })
+class CopyValue {
+  [EntityRepositoryType]?: BaseRepository<CopyValue>;
+
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'text', nullable: true })
+  text?: string | null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  short?: string | null;
+
+  @Property({ type: 'json', nullable: true })
+  doc?: unknown;
+
+  @Property({ type: 'blob', nullable: true })
+  bytes?: Buffer | null;
+
+  @Property({ type: ArrayType, nullable: true })
+  tags?: string[] | null;
+
+  @Property({ type: 'boolean', nullable: true })
+  flag?: boolean | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  at?: Date | null;
+
+  /** `timestamp` without time zone: what is stored depends on how the client spells a Date. */
+  @Property({ type: 'datetime', columnType: 'timestamp(3)', nullable: true })
+  wall?: Date | null;
+
+  @Property({ type: 'date', nullable: true })
+  day?: string | null;
+
+  @Property({ type: 'decimal', precision: 14, scale: 4, nullable: true })
+  amount?: string | null;
+
+  @Property({ type: 'bigint', nullable: true })
+  big?: string | null;
+
+  @Property({ type: 'integer', default: 7 })
+  rank?: number;
+}
+
+/** Its table is re-created with `id int generated always as identity`. */
+@Entity({ tableName: 'copy_identity', repository: () => BaseRepository })
+class CopyIdentity {
+  [EntityRepositoryType]?: BaseRepository<CopyIdentity>;
+
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'text' })
+  name!: string;
+}
+
+describeEachDriver(
+  'insertMany through COPY',
+  (ctx) => {
+    describe('on Chinook', () => {
+      const chinook = useChinook(ctx);
+      const lines = () => chinook.em().getRepository(InvoiceLine);
+
+      it('streams with COPY from copyThreshold rows on, and uses insert statements below it', async () => {
+        chinook.resetQueries();
+        const below = await lines().insertMany(
+          Array.from({ length: 99 }, (_, i) => line(i)),
+          { copyThreshold: 100 },
+        );
+        expect(chinook.statements(/^copy/i)).toHaveLength(0);
+        expect(chinook.statements(/^insert/i)).toHaveLength(1);
+
+        chinook.resetQueries();
+        const at = await lines().insertMany(
+          Array.from({ length: 100 }, (_, i) => line(i)),
+          { copyThreshold: 100 },
+        );
+        const [copy] = chinook.statements(/^copy/i);
+        expect(copy?.query).toMatch(/^copy "invoice_line" \(.*\) from stdin$/);
+        expect(copy?.connection).toMatchObject({ type: 'write' });
+        expect(chinook.statements(/^insert/i)).toHaveLength(0);
+        // One transaction around the key reservation and the COPY.
+        expect(chinook.queries.filter((q) => /^begin/i.test(q.query))).toHaveLength(1);
+        expect(chinook.queries.filter((q) => /^commit/i.test(q.query))).toHaveLength(1);
+        expect(at).toHaveLength(100);
+        await lines().deleteMany([...below, ...at]);
+      });
+
+      it('uses COPY by default from 10 000 rows, and never with copyThreshold Infinity', async () => {
+        chinook.resetQueries();
+        const ids = await lines().insertMany(Array.from({ length: 10_000 }, (_, i) => line(i)));
+        expect(chinook.statements(/^copy/i)).toHaveLength(1);
+        chinook.resetQueries();
+        const more = await lines().insertMany(
+          Array.from({ length: 10_000 }, (_, i) => line(i)),
+          { copyThreshold: Number.POSITIVE_INFINITY },
+        );
+        expect(chinook.statements(/^copy/i)).toHaveLength(0);
+        expect(chinook.statements(/^insert/i)).toHaveLength(2);
+        await lines().deleteMany([...ids, ...more]);
+      });
+
+      it('returns the new ids in input order, each naming the row it was given', async () => {
+        const rows = Array.from({ length: 3000 }, (_, i) => line(i));
+        chinook.resetQueries();
+        const ids = await lines().insertMany(rows, { copyThreshold: 1 });
+        expect(chinook.statements(/^copy/i)).toHaveLength(1);
+        expect(ids).toHaveLength(rows.length);
+        expect(new Set(ids).size).toBe(rows.length);
+        const stored = await lines().findByIds(ids);
+        expect(
+          stored.map((l) => ({
+            invoice: l!.invoice.id,
+            track: l!.track.id,
+            unitPrice: l!.unitPrice,
+            quantity: l!.quantity,
+          })),
+        ).toEqual(rows);
+        await lines().deleteMany(ids);
+      });
+
+      it('writes nothing when a row in the middle of a large COPY fails, and the next call works', async () => {
+        const rows: object[] = Array.from({ length: 20_000 }, (_, i) => line(i));
+        rows[10_000] = { ...line(10_000), track: 999_999 }; // no such track: the foreign key fails
+        const em = chinook.em();
+        chinook.resetQueries();
+        const error = await em
+          .getRepository(InvoiceLine)
+          .insertMany(rows as never, { copyThreshold: 1 })
+          .catch((e) => e);
+        expect(error?.message).toMatch(/foreign key/);
+        expect(chinook.statements(/^copy/i)).toHaveLength(1);
+        expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES);
+
+        rows[10_000] = { ...line(10_000), quantity: null }; // not null, found while the rows stream in
+        const nullError = await em
+          .getRepository(InvoiceLine)
+          .insertMany(rows as never, { copyThreshold: 1 })
+          .catch((e) => e);
+        expect(nullError?.message).toMatch(/null value/);
+        expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES);
+
+        // The same EntityManager (and its pooled connection) goes on working.
+        const ids = await em.getRepository(InvoiceLine).insertMany([line(1), line(2)], { copyThreshold: 1 });
+        expect(await em.getRepository(InvoiceLine).count()).toBe(LINES + 2);
+        await em.getRepository(InvoiceLine).deleteMany(ids);
+      });
+
+      it('commits and rolls back with the surrounding em.transactional()', async () => {
+        const em = chinook.em();
+        const failed = await em
+          .transactional(async (trx) => {
+            await trx.getRepository(InvoiceLine).insertMany(
+              Array.from({ length: 500 }, (_, i) => line(i)),
+              { copyThreshold: 1 },
+            );
+            expect(await trx.getRepository(InvoiceLine).count()).toBe(LINES + 500);
+            throw new Error('abort the unit of work');
+          })
+          .catch((e) => e);
+        expect(failed.message).toBe('abort the unit of work');
+        expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES);
+
+        const ids = await em.transactional(async (trx) => {
+          const first = await trx.getRepository(InvoiceLine).insertMany([line(1)], { copyThreshold: 1 });
+          const second = await trx.getRepository(InvoiceLine).insertMany([line(2), line(3)], { copyThreshold: 1 });
+          return [...first, ...second];
+        });
+        expect(await chinook.em().getRepository(InvoiceLine).count()).toBe(LINES + 3);
+        await chinook.em().getRepository(InvoiceLine).deleteMany(ids);
+      });
+
+      it('rejects a copyThreshold that is not a positive integer or Infinity, writing nothing', async () => {
+        chinook.resetQueries();
+        for (const copyThreshold of [0, -1, 1.5, Number.NaN, '10' as never]) {
+          await expect(lines().insertMany([line(1)], { copyThreshold })).rejects.toBeInstanceOf(InvalidArgumentError);
+        }
+        expect(chinook.queries).toHaveLength(0);
+      });
+    });
+
+    describe('on awkward values', () => {
+      let orm: MikroORM;
+      const sent: string[] = [];
+      const em = () => orm.em.fork() as SqlEntityManager;
+
+      beforeAll(async () => {
+        orm = await MikroORM.init({
+          ...ctx.options,
+          entities: [CopyValue, CopyIdentity],
+          metadataProvider: ReflectMetadataProvider,
+          onQuery: (sql: string) => {
+            sent.push(sql);
+            return sql;
+          },
+        });
+        await orm.schema.create();
+        await em().execute(
+          'drop table copy_identity; create table copy_identity (id int generated always as identity primary key, name text not null)',
+        );
+      });
+      afterAll(() => orm?.close(true));
+
+      /** Each row as the database prints it (`to_jsonb`, id left out), in id order. */
+      const stored = (ids: readonly number[]) =>
+        em()
+          .execute(`select to_jsonb(v) - 'id' as row from copy_value v where id in (?) order by id`, [[...ids]])
+          .then((rows) => rows.map((r) => r.row));
+
+      it('stores every value exactly as the insert-statement path does', async () => {
+        const zone = process.env.TZ;
+        // A half-hour offset west of UTC: a `timestamp` column keeps the client's local wall time.
+        process.env.TZ = 'America/St_Johns';
+        try {
+          const rows = [
+            {
+              text: 'tab\there, newline\nthere, cr\rhere, backslash \\ and \\N and\n\\.\nend',
+              short: 'ünïcødé ✓ 𝄞 😀',
+              doc: { quote: 'a "b" \\ c', nested: [1, null, 'x\ty\n'], emoji: '😀', nul: null },
+              bytes: Buffer.from([0, 1, 92, 9, 10, 13, 34, 255]),
+              flag: true,
+              at: new Date('2026-03-29T01:30:00.123Z'),
+              wall: new Date(2026, 0, 2, 3, 4, 5, 6),
+              day: '2026-02-28',
+              amount: '-12345678.1234',
+              big: '9007199254740993',
+              rank: 1,
+            },
+            { text: '\\.', short: '\\N', doc: 'a JSON string', flag: false, at: new Date(0), amount: '0' },
+            {
+              text: '',
+              short: ' ',
+              doc: [1, 'two', { three: 3 }],
+              bytes: Buffer.alloc(0),
+              wall: new Date(1999, 11, 31),
+            },
+            { text: null, short: null, doc: null, bytes: null, flag: null, at: null, wall: null, day: null },
+          ];
+          const repo = em().getRepository(CopyValue);
+          sent.length = 0;
+          const copied = await repo.insertMany(rows, { copyThreshold: 1 });
+          expect(sent.filter((q) => /^copy/i.test(q))).toHaveLength(1);
+          sent.length = 0;
+          const inserted = await repo.insertMany(rows, { copyThreshold: Number.POSITIVE_INFINITY });
+          expect(sent.filter((q) => /^copy/i.test(q))).toHaveLength(0);
+
+          const [viaCopy, viaInsert] = [await stored(copied), await stored(inserted)];
+          expect(viaCopy).toHaveLength(rows.length);
+          expect(viaCopy).toEqual(viaInsert);
+          // A property a row leaves out takes its declared default on both paths.
+          expect(viaCopy.map((r) => r.rank)).toEqual([1, 7, 7, 7]);
+          expect(viaCopy[0].text).toBe(rows[0]!.text);
+          expect(viaCopy[0].bytes).toBe('\\x00015c090a0d22ff');
+        } finally {
+          process.env.TZ = zone;
+        }
+      });
+
+      it('stores array columns element for element', async () => {
+        // (The insert-statement path cannot write them: unnest yields text, which PostgreSQL will not
+        // assign to a text[] column. COPY parses each field with the column's own input function.)
+        // (MikroORM's ArrayType leaves `NULL` and edge whitespace unquoted, so those do not survive any path.)
+        const tags = [['a,b', 'c"d', 'e\\f', '', 'g h', '{x}', 'tab\there', 'ü\nx'], [], null];
+        const ids = await em()
+          .getRepository(CopyValue)
+          .insertMany(
+            tags.map((t) => ({ tags: t })),
+            { copyThreshold: 1 },
+          );
+        const found = await em().find(CopyValue, { id: ids }, { orderBy: { id: 'asc' } });
+        expect(found.map((v) => v.tags)).toEqual(tags);
+      });
+
+      it('writes GENERATED ALWAYS identity columns as insert does: ids from the sequence, explicit ids refused', async () => {
+        const repo = em().getRepository(CopyIdentity);
+        const rows = Array.from({ length: 50 }, (_, i) => ({ name: `n${i}` }));
+        sent.length = 0;
+        const ids = await repo.insertMany(rows, { copyThreshold: 1 });
+        expect(sent.filter((q) => /^copy/i.test(q))).toHaveLength(1);
+        expect(ids).toEqual([...ids].sort((a, b) => a - b));
+        const found = await em().find(CopyIdentity, { id: ids }, { orderBy: { id: 'asc' } });
+        expect(found.map((r) => r.name)).toEqual(rows.map((r) => r.name));
+
+        const explicit = [{ id: 100_000, name: 'explicit' }];
+        sent.length = 0;
+        const viaCopy = await repo.insertMany(explicit, { copyThreshold: 1 }).catch((e) => e);
+        // Left to the insert statement, which PostgreSQL refuses (COPY would have taken it).
+        expect(sent.filter((q) => /^copy/i.test(q))).toHaveLength(0);
+        const viaInsert = await repo.insertMany(explicit, { copyThreshold: Number.POSITIVE_INFINITY }).catch((e) => e);
+        expect(viaCopy.message).toMatch(/non-DEFAULT value/);
+        expect(viaCopy.message).toBe(viaInsert.message);
+        expect(await em().count(CopyIdentity)).toBe(50);
+      });
+    });
+
+    it('raises MissingDependencyError for a required COPY package that is not installed, and skips it otherwise', async () => {
+      const error = await loadCopyFrom(true, 'pg-copy-streams-not-installed').catch((e) => e);
+      expect(error).toBeInstanceOf(MissingDependencyError);
+      expect(error.code).toBe('E_MISSING_DEPENDENCY');
+      expect(error.dependency).toBe('pg-copy-streams-not-installed');
+      expect(await loadCopyFrom(false, 'pg-copy-streams-not-installed')).toBeUndefined();
+      expect(await loadCopyFrom(true)).toBeTypeOf('function');
+      // A package that is there but fails to load is not "missing".
+      await expect(importOptional('data:text/javascript,throw new Error("broken")')).rejects.toThrow('broken');
+    });
+  },
+  { drivers: ['postgresql'] },
+);
