@@ -29,6 +29,7 @@ import {
   parseMetric,
 } from './aggregate-metric.js';
 import { assertCursor, assertPositiveInteger } from './arguments.js';
+import { runInBatch } from './batch-context.js';
 import type { BulkColumn, ConflictClause } from './bulk/bulk-dialect.js';
 import {
   type BulkInsertOptions,
@@ -273,12 +274,20 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       }
       const unique = [...new Map(ids.map((id) => [primaryKeyHash(id), id])).values()];
       const found = new Map<string, Loaded<T, Hint>>();
-      for (const part of chunk(unique, 1000)) {
-        const entities = await this.getEntityManager().find(
-          this.entityName,
-          part as never,
-          this.withEagerLoad(options as FindOptions<T, Hint>),
-        );
+      const parts = chunk(unique, 1000);
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i] as Primary<T>[];
+        const find = () =>
+          this.getEntityManager().find(
+            this.entityName,
+            part as never,
+            this.withEagerLoad(options as FindOptions<T, Hint>),
+          );
+        // The first query is the caller's; the next chunks are this method's own batching, which a
+        // profiler must not read as the caller's N+1 (a loop of findByIds still is one).
+        const entities = await (i === 0
+          ? find()
+          : runInBatch({ loader: this.batchName('findByIds'), keys: part.length }, find));
         for (const entity of entities) {
           found.set(helper(entity).getSerializedPrimaryKey(), entity);
         }
@@ -478,7 +487,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
     const em = this.getEntityManager();
     let after: string | undefined;
     while (true) {
-      const batch: Cursor<T, any, any, any, false> = await this.run('stream', () =>
+      const page = (): Promise<Cursor<T, any, any, any, false>> =>
         em.findByCursor(this.entityName, {
           ...findOptions,
           where: where as never,
@@ -487,7 +496,11 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
           ...(after === undefined ? {} : { after }),
           includeCount: false,
           disableIdentityMap: true,
-        }),
+        });
+      // The first page is the caller's query; the next ones are the stream's own keyset batches, which
+      // a profiler must not read as the caller's N+1 (streams opened in a loop still are one).
+      const batch: Cursor<T, any, any, any, false> = await this.run('stream', () =>
+        after === undefined ? page() : runInBatch({ loader: this.batchName('stream'), keys: batchSize }, page),
       );
       yield* batch.items;
       if (!batch.hasNextPage || batch.endCursor === null) {
@@ -777,6 +790,11 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   /** Runs a public method as a Stratum operation (see `currentOperation()`). */
   private run<R>(method: string, fn: () => Promise<R>): Promise<R> {
     return runInOperation({ repository: this.constructor.name, entity: this.meta.className, method }, fn);
+  }
+
+  /** How a batch of this repository's own reads is named in `currentBatch()`, e.g. `TrackRepository.stream`. */
+  private batchName(method: string): string {
+    return `${this.constructor.name}.${method}`;
   }
 
   /** Reports a finished bulk write to `onBulkWrite` listeners. */

@@ -1,6 +1,13 @@
 export type { AggregateMetric, AggregateOptions, AggregateRow } from './aggregate-metric.js';
 export { BaseRepository, type FindPageOptions, type KeysetStreamOptions } from './base-repository.js';
-export { currentBatch, runInBatch, type StratumBatch } from './batch-context.js';
+export {
+  type BatchCallerTracer,
+  currentBatch,
+  runInBatch,
+  type StratumBatch,
+  setBatchCallerTracer,
+  traceBatchCaller,
+} from './batch-context.js';
 export type { BulkInsertOptions, BulkOptions, BulkUpsertOptions } from './bulk/bulk-rows.js';
 export { type BulkWriteEvent, type BulkWriteListener, onBulkWrite } from './bulk-write-event.js';
 export {

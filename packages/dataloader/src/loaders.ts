@@ -8,7 +8,7 @@ import {
   ReferenceKind,
 } from '@mikro-orm/core';
 import { InvalidArgumentError, runInBatch, UnknownFieldError } from '@stratum/core';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { loadChildren } from './batch/load-children.js';
 import { loadCounts } from './batch/load-counts.js';
 import { loadEntities } from './batch/load-entities.js';
@@ -16,6 +16,7 @@ import { loadManyToMany } from './batch/load-many-to-many.js';
 import { pivotSides } from './batch/pivot.js';
 import { LoaderScopeError } from './errors/loader-scope-error.js';
 import { keyHash, type LoaderKey } from './key-hash.js';
+import { TracedDataLoader } from './traced-data-loader.js';
 import { trackWrites } from './write-tracking.js';
 
 /** Options of {@link loaders}. */
@@ -224,8 +225,13 @@ export class Loaders {
     if (!registered) {
       registered = {
         // Run as a Stratum batch: profilers know these queries answer many callers at once.
-        loader: new DataLoader<LoaderKey, unknown, string>(
-          (keys) => runInBatch({ loader: key, keys: keys.length }, () => batch(keys) as Promise<unknown[]>),
+        // Where each key was asked for goes with the batch too: the N+1 detector's one-key-batch rule.
+        loader: new TracedDataLoader<LoaderKey, unknown>(
+          (keys, callers) =>
+            runInBatch(
+              callers === undefined ? { loader: key, keys: keys.length } : { loader: key, keys: keys.length, callers },
+              () => batch(keys) as Promise<unknown[]>,
+            ),
           {
             maxBatchSize: this.#maxBatchSize,
             cacheKeyFn: keyHash,

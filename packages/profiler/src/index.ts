@@ -24,7 +24,12 @@ export { normalizeSql } from './fingerprint/sql-normalizer.js';
 export { type MetricsSnapshot, metricsSnapshot, type PoolStats, poolStats } from './metrics/metrics-snapshot.js';
 export { recordOpenTelemetryMetrics } from './metrics/open-telemetry.js';
 export { type PromClient, registerPrometheusMetrics } from './metrics/prometheus-collectors.js';
-export { detectNPlusOne, type NPlusOneFinding, type NPlusOneOptions } from './n-plus-one/detect-n-plus-one.js';
+export {
+  detectNPlusOne,
+  type NPlusOneFinding,
+  type NPlusOneKind,
+  type NPlusOneOptions,
+} from './n-plus-one/detect-n-plus-one.js';
 export { NPlusOneError } from './n-plus-one/n-plus-one-error.js';
 export { toWorkload, type Workload, type WorkloadQuery, writeWorkload } from './report/workload.js';
 export {

@@ -213,12 +213,16 @@ function batchedMethod(original: Method, options: ResolvedBatchedOptions, label:
       }
       const describe = () => `${classNameOf(this)}.${memberName(options.batch)}`;
       batcher = new KeyBatcher(
-        (keys) => {
+        (keys, callers) => {
           const batch = (this as Record<string | symbol, unknown>)[options.batch];
           if (typeof batch !== 'function') {
             throw missingBatchMethod(label, options, `${classNameOf(this)}.${name}`, `it is now a ${typeof batch}`);
           }
-          return runInBatch({ loader: describe(), keys: keys.length }, () => (batch as Method).call(this, keys));
+          const loader = describe();
+          return runInBatch(
+            callers === undefined ? { loader, keys: keys.length } : { loader, keys: keys.length, callers },
+            () => (batch as Method).call(this, keys),
+          );
         },
         options,
         describe,

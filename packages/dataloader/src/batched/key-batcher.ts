@@ -1,3 +1,4 @@
+import { traceBatchCaller } from '@stratum/core';
 import { keyHash, primaryKeyOf } from '../key-hash.js';
 import { BatchResultError } from './batch-result-error.js';
 import type { ResolvedBatchedOptions } from './batched-options.js';
@@ -6,6 +7,8 @@ import type { ResolvedBatchedOptions } from './batched-options.js';
 interface Waiter {
   resolve(value: unknown): void;
   reject(reason: unknown): void;
+  /** Where the key was asked for, when a profiler traces loads (`traceBatchCaller`). */
+  readonly caller: object | undefined;
 }
 
 /** The distinct keys of one tick, each with its callers, in first-call order. */
@@ -34,17 +37,22 @@ function afterPromiseJobs(dispatch: () => void): void {
  * ```
  */
 export class KeyBatcher {
-  readonly #call: (keys: readonly unknown[]) => unknown;
+  readonly #call: (keys: readonly unknown[], callers: readonly (object | undefined)[] | undefined) => unknown;
   readonly #options: ResolvedBatchedOptions;
   readonly #describe: () => string;
   #queue: Queue = new Map();
   #scheduled = false;
 
   /**
-   * @param call calls the batch method with the distinct keys (may throw or return a promise).
+   * @param call calls the batch method with the distinct keys (may throw or return a promise); `callers`
+   *   says where each key was first asked for, when a profiler traces loads.
    * @param describe names the batch method in error messages, e.g. `TrackRepository.findManyByComposer`.
    */
-  constructor(call: (keys: readonly unknown[]) => unknown, options: ResolvedBatchedOptions, describe: () => string) {
+  constructor(
+    call: (keys: readonly unknown[], callers: readonly (object | undefined)[] | undefined) => unknown,
+    options: ResolvedBatchedOptions,
+    describe: () => string,
+  ) {
     this.#call = call;
     this.#options = options;
     this.#describe = describe;
@@ -55,9 +63,9 @@ export class KeyBatcher {
     return new Promise((resolve, reject) => {
       const waiters = this.#queue.get(key);
       if (waiters === undefined) {
-        this.#queue.set(key, [{ resolve, reject }]);
+        this.#queue.set(key, [{ resolve, reject, caller: traceBatchCaller() }]);
       } else {
-        waiters.push({ resolve, reject });
+        waiters.push({ resolve, reject, caller: undefined });
       }
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -84,7 +92,7 @@ export class KeyBatcher {
   async #run(keys: unknown[], queue: Queue): Promise<void> {
     let result: unknown;
     try {
-      result = await this.#call(keys);
+      result = await this.#call(keys, callersOf(keys, queue));
     } catch (error) {
       for (const key of keys) {
         for (const waiter of queue.get(key) as Waiter[]) waiter.reject(error);
@@ -171,6 +179,12 @@ export class KeyBatcher {
         'or a Map from key to value.',
     );
   }
+}
+
+/** The first caller of each key, in the keys' order; `undefined` when none was traced. */
+function callersOf(keys: readonly unknown[], queue: Queue): (object | undefined)[] | undefined {
+  const callers = keys.map((key) => (queue.get(key) as Waiter[])[0]?.caller);
+  return callers.some((caller) => caller !== undefined) ? callers : undefined;
 }
 
 function describeResult(result: unknown): string {

@@ -38,15 +38,25 @@ export class CallStack {
   get key(): string {
     return this.appFrames.join('\n');
   }
+
+  /**
+   * Like {@link key}, with the outer frames by line only: a call made first synchronously, then from
+   * an `await` continuation (a loop's first iteration, then the next ones), shows its callers at the
+   * call (`profile(` at column 21) and then at the `await` (column 15) of the same line. Used for
+   * where a loader's `load(key)` was called, which runs before any await of the loop's body.
+   */
+  get lineKey(): string {
+    return this.appFrames.map((frame, i) => (i === 0 ? frame : frame.replace(/:(\d+):\d+(\)?)$/, ':$1$2'))).join('\n');
+  }
 }
 
 const LIBRARY_PATHS = [
   '/node_modules/',
   'node:',
-  '/packages/core/src/',
-  '/packages/profiler/src/',
-  '/packages/core/dist/',
-  '/packages/profiler/dist/',
+  ...['core', 'profiler', 'dataloader', 'cache'].flatMap((name) => [
+    `/packages/${name}/src/`,
+    `/packages/${name}/dist/`,
+  ]),
 ];
 
 function isAppFrame(frame: string): boolean {

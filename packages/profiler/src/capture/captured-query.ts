@@ -19,6 +19,7 @@ export class CapturedQuery implements QueryEvent {
     readonly inTransaction: boolean,
     readonly operation: StratumOperation | undefined,
     readonly batch: StratumBatch | undefined,
+    readonly resolvesReference: boolean,
     readonly failed: boolean,
     readonly startedAt: number,
     readonly stack: CallStack | undefined,

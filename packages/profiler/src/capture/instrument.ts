@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { type Configuration, type Dictionary, type MetadataStorage, TransactionContext } from '@mikro-orm/core';
 import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
-import { currentBatch, currentOperation } from '@stratum/core';
+import { type BatchCallerTracer, currentBatch, currentOperation, setBatchCallerTracer } from '@stratum/core';
 import { CallStack } from './call-stack.js';
 import { CapturedQuery } from './captured-query.js';
 import type { PlanRunner } from './explain-plan.js';
@@ -37,7 +37,11 @@ interface ProfiledEntityManager {
   getPlatform(): unknown;
   getMetadata(): MetadataStorage;
   getConnection(type?: 'read' | 'write'): object;
+  getDriver?(): object;
 }
+
+/** MikroORM's `driver.findOne`, which `em.findOne` (and so `wrap(ref).init()`, `ref.load()`) calls with the fork. */
+type FindOne = (entityName: unknown, where: unknown, options?: { em?: unknown; schema?: string }) => Promise<unknown>;
 
 type ExecutingConnection = { execute(sql: string, params: readonly unknown[]): Promise<Dictionary[]> };
 
@@ -73,6 +77,23 @@ let globalRecorders: readonly QueryRecorder[] = [];
 const textTables = new Set<SqlTextTable>();
 const NO_PARAMS: readonly unknown[] = Object.freeze([]);
 let instrumentedOrms = 0;
+/**
+ * Set while MikroORM's driver loads an entity its EntityManager held as an uninitialized reference
+ * (a relation being resolved), inside `profile()` scopes: `QueryEvent.resolvesReference`.
+ */
+const referenceLoads = new AsyncLocalStorage<true>();
+/** Frames kept per stack of a loader's caller (the latest `stackDepth` given to `instrument`). */
+let callerStackDepth = 30;
+/**
+ * Where a Stratum loader's `load(key)` is called, inside `profile()` scopes only: the N+1 detector
+ * groups one-key batches by it (the batch itself runs a tick later, from the loader's dispatch).
+ */
+const traceCaller: BatchCallerTracer = () => {
+  const scope = scopeSinks.getStore();
+  return scope !== undefined && scope !== UNPROFILED ? CallStack.capture(callerStackDepth) : undefined;
+};
+/** The tracer `traceCaller` replaced, put back when the last ORM is uninstrumented. */
+let replacedTracer: BatchCallerTracer | undefined;
 
 /**
  * Hooks the profiler into a MikroORM instance, once: every query its EntityManagers send (and
@@ -97,9 +118,11 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   if (instrumented.has(config)) {
     // Settings are one object per ORM, read by the hooks on every query: update it in place.
     Object.assign((instrumented.get(config) as Installed).settings, options);
+    callerStackDepth = options.stackDepth ?? callerStackDepth;
     return;
   }
   const settings: InstrumentOptions = { ...options };
+  callerStackDepth = options.stackDepth ?? callerStackDepth;
   const dialect = dialectOf(em.getPlatform());
   const metadata = em.getMetadata();
   // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the
@@ -247,6 +270,7 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
       TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
       currentOperation(),
       currentBatch(),
+      scope !== undefined && referenceLoads.getStore() === true,
       failed,
       startAt ?? end,
       stack,
@@ -269,6 +293,22 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
   };
   logger.logQuery = capturingLogQuery;
 
+  // A lookup by primary key reads the same whether a relation led to it (`wrap(track.album).init()`)
+  // or not (`em.findOne(Track, id)`); the EntityManager knows: the entity is then already in its
+  // identity map (see isKnownEntity). Asked only inside profile() scopes.
+  const driver = em.getDriver?.() as { findOne?: FindOne } | undefined;
+  const originalFindOne = driver?.findOne;
+  const findOne: FindOne = function (this: unknown, entityName, where, options) {
+    const scope = scopeSinks.getStore();
+    if (scope !== undefined && scope !== UNPROFILED && isKnownEntity(options?.em, entityName, where, options?.schema)) {
+      return referenceLoads.run(true, () => (originalFindOne as FindOne).call(this, entityName, where, options));
+    }
+    return (originalFindOne as FindOne).call(this, entityName, where, options);
+  };
+  if (driver !== undefined && typeof originalFindOne === 'function') {
+    driver.findOne = findOne;
+  }
+
   instrumented.set(config, {
     settings,
     remove: () => {
@@ -282,9 +322,14 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
         // instrument/uninstrument cycle. It behaves exactly as the logger's own method.
         logger.logQuery = originalLogQuery;
       }
+      if (driver !== undefined && driver.findOne === findOne) {
+        driver.findOne = originalFindOne;
+      }
     },
   });
-  instrumentedOrms++;
+  if (instrumentedOrms++ === 0) {
+    replacedTracer = setBatchCallerTracer(traceCaller);
+  }
 }
 
 /**
@@ -306,7 +351,13 @@ export function uninstrument(orm: ProfiledOrm): void {
   }
   installed.remove();
   instrumented.delete(config);
-  instrumentedOrms--;
+  if (--instrumentedOrms === 0) {
+    const current = setBatchCallerTracer(replacedTracer);
+    if (current !== traceCaller) {
+      setBatchCallerTracer(current); // someone installed another tracer since: leave theirs
+    }
+    replacedTracer = undefined;
+  }
 }
 
 /**
@@ -367,6 +418,23 @@ export function isInstrumented(orm: ProfiledOrm): boolean {
 /** Whether a query sent in the scope `scope` (the store of `scopeSinks`) is captured: one store read per hook. */
 function capturesIn(scope: readonly QuerySink[] | undefined): boolean {
   return scope === undefined ? globalSinks.length > 0 || globalRecorders.length > 0 : scope !== UNPROFILED;
+}
+
+/**
+ * Whether `em` already knows the entity `where` names (never throws): an uninitialized reference
+ * (a loaded row points to it), or an entity `wrap(entity).init()` reloads. A plain `em.findOne(T, id)`
+ * of an entity in the identity map sends no query at all, so the query of one that knows it comes
+ * from a relation being resolved (or an explicit refresh).
+ */
+function isKnownEntity(em: unknown, entityName: unknown, where: unknown, schema: string | undefined): boolean {
+  try {
+    const unitOfWork = (
+      em as { getUnitOfWork?(): { tryGetById(...args: unknown[]): object | null } } | undefined
+    )?.getUnitOfWork?.();
+    return unitOfWork?.tryGetById(entityName, where, schema) != null;
+  } catch {
+    return false;
+  }
 }
 
 function dialectOf(platform: unknown): QueryEvent['dialect'] {

@@ -39,6 +39,13 @@ export interface QueryEvent {
    * callers, which the N+1 detector never reports.
    */
   readonly batch: StratumBatch | undefined;
+  /**
+   * Whether it loads an entity its EntityManager already knew: an uninitialized reference, or an
+   * entity reloaded through it — a many-to-one (or one-to-one) being resolved (`wrap(track.album).init()`,
+   * `track.album.load()`, `em.findOne(Album, track.album.id)`), not a lookup no relation led to
+   * (`em.findOne(Track, 42)` on a fresh fork). Known inside `profile()` scopes; always `false` outside.
+   */
+  readonly resolvesReference: boolean;
   /** Set when the query failed. */
   readonly failed: boolean;
   /** `performance.now()` when it started. */

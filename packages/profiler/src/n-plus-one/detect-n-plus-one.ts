@@ -1,6 +1,8 @@
 import { type EntityMetadata, type EntityProperty, ReferenceKind } from '@mikro-orm/core';
+import type { StratumBatch } from '@stratum/core';
+import { CallStack } from '../capture/call-stack.js';
 import type { QueryEvent } from '../capture/query-event.js';
-import { fingerprintSql } from '../fingerprint/fingerprint.js';
+import { type Fingerprint, fingerprintSql } from '../fingerprint/fingerprint.js';
 
 /** Options of the N+1 detector. */
 export interface NPlusOneOptions {
@@ -11,20 +13,37 @@ export interface NPlusOneOptions {
 }
 
 /**
+ * What a finding is:
+ * - `relation`: a relation loaded one row at a time (`album.tracks.init()`, `loadCount()`,
+ *   `wrap(track.album).init()` per row); `relation` names it.
+ * - `primary-key`: rows looked up one at a time by primary key that no relation led to
+ *   (`em.findOne(Track, id)` in a loop); `entity` names the entity.
+ * - `one-key-batches`: a Stratum loader (or `@Batched` method) awaited once per iteration, so each
+ *   of its batches holds one key; `loader` names it.
+ * - `query`: the same query shape from the same call stack, cause unknown.
+ */
+export type NPlusOneKind = 'relation' | 'primary-key' | 'one-key-batches' | 'query';
+
+/**
  * One N+1: the same query shape sent again and again from the same call stack — a loop that loads
- * a relation one row at a time.
+ * a relation one row at a time — or a batching loader asked for one key at a time from one place.
  */
 export interface NPlusOneFinding {
+  readonly kind: NPlusOneKind;
   readonly fingerprint: string;
   readonly normalized: string;
-  /** How many times the scope sent it from this stack. */
+  /** How many times the scope sent it from this stack (for `one-key-batches`: how many batches). */
   readonly count: number;
-  /** The innermost app frame: the loop. */
+  /** The innermost app frame: the loop (for `one-key-batches`: where `load(key)` was called). */
   readonly callSite: string | undefined;
   /** The app frames of the stack, innermost first. */
   readonly stack: readonly string[];
   /** The relation loaded one row at a time, e.g. `Album.tracks`, when it can be told. */
   readonly relation: string | undefined;
+  /** The entity whose rows are loaded one at a time, e.g. `Track`, when it can be told. */
+  readonly entity: string | undefined;
+  /** For `one-key-batches`: the Stratum batch's name, e.g. `entity:Track` (see `StratumBatch.loader`). */
+  readonly loader: string | undefined;
   /** How to load it in one query instead. */
   readonly suggestion: string;
   /** One sentence saying all of the above. */
@@ -36,8 +55,15 @@ export interface NPlusOneFinding {
  * The prosopite rule: among the reads of a scope, a query shape (fingerprint) sent `threshold` or
  * more times from the same call stack is an N+1. Each finding names the relation when the SQL and
  * the entity metadata tell it (`where <fk> = ?` on a child table: a collection per parent; `where <pk>
- * = ?`: a reference per child) and suggests `populate` or the Stratum loader that batches it
- * (`loaders(em).collection(Album, 'tracks')`, `loaders(em).entity(Album)`).
+ * = ?` resolving a reference: a reference per child) and suggests `populate` or the Stratum loader
+ * that batches it (`loaders(em).collection(Album, 'tracks')`, `loaders(em).entity(Album)`); a lookup by
+ * primary key no relation led to (`em.findOne(Track, id)` per id) is said to be one, with `findByIds`.
+ *
+ * The queries of a Stratum batch (`query.batch`: loaders, `@Batched`, a stream's pages) are never
+ * counted by that rule: a batch is one query for many callers, even when a tree's levels run the same
+ * loader from the same stack. A batch of **one** key is the exception when `threshold` or more of
+ * them come from the same loader and the same caller (where `load(key)` was called, not the loader's
+ * dispatch): the loader is awaited inside a loop.
  *
  * @example
  * ```ts
@@ -47,11 +73,26 @@ export interface NPlusOneFinding {
  */
 export function detectNPlusOne(events: readonly QueryEvent[], options: NPlusOneOptions = {}): NPlusOneFinding[] {
   const threshold = options.threshold ?? 2;
+  const allow = options.allow ?? [];
   const groups = new Map<string, QueryEvent[]>();
+  const oneKeyBatches = new Map<string, { caller: CallStack; batches: Set<StratumBatch>; events: QueryEvent[] }>();
   for (const event of events) {
-    // A Stratum batch (loader, @Batched) is one query for many callers: the fix for N+1, not one,
-    // even when a tree's levels run the same loader from the same stack.
-    if (event.kind !== 'select' || !event.stack || event.batch !== undefined) {
+    if (event.kind !== 'select') {
+      continue;
+    }
+    const batch = event.batch;
+    if (batch !== undefined) {
+      const caller = batch.keys === 1 ? batch.callers?.[0] : undefined;
+      if (caller instanceof CallStack && caller.appFrames.length > 0) {
+        const key = `${batch.loader}\n${caller.lineKey}`;
+        const group = oneKeyBatches.get(key) ?? { caller, batches: new Set(), events: [] };
+        group.batches.add(batch);
+        group.events.push(event);
+        oneKeyBatches.set(key, group);
+      }
+      continue;
+    }
+    if (!event.stack) {
       continue;
     }
     const key = `${fingerprintSql(event.sql, event.dialect).id}\n${event.stack.key}`;
@@ -67,29 +108,132 @@ export function detectNPlusOne(events: readonly QueryEvent[], options: NPlusOneO
     const first = group[0] as QueryEvent;
     const fingerprint = fingerprintSql(first.sql, first.dialect);
     const stack = first.stack?.appFrames ?? [];
-    if (isAllowed(options.allow ?? [], fingerprint.id, fingerprint.normalized, stack)) {
+    if (!isAllowed(allow, fingerprint.id, fingerprint.normalized, stack)) {
+      findings.push(repeatedQuery(group, fingerprint, stack));
+    }
+  }
+  for (const { caller, batches, events: batchEvents } of oneKeyBatches.values()) {
+    if (batches.size < threshold) {
       continue;
     }
-    const relation = relationOf(first, fingerprint.normalized, fingerprint.tables[0]);
-    const suggestion = relation
-      ? `load ${relation.name} for all rows at once: populate: ['${relation.populate}'] on the query that loads the ${relation.owner} rows, or Stratum's loader ${relation.loader}`
-      : "load these rows for all parents in one query: populate, or a Stratum loader keyed by the repeated parameter (loaderFor(repository, 'findManyBy...'))";
-    const callSite = stack[0];
-    findings.push({
-      fingerprint: fingerprint.id,
-      normalized: fingerprint.normalized,
-      count: group.length,
-      callSite,
-      stack,
-      relation: relation?.name,
-      suggestion,
-      message:
-        `${group.length} × "${fingerprint.normalized}" from ${callSite ?? 'an unknown call site'}` +
-        `${relation ? ` loads ${relation.name} one row at a time` : ''}; ${suggestion}.`,
-      examples: group.slice(0, 3),
-    });
+    const first = batchEvents[0] as QueryEvent;
+    const fingerprint = fingerprintSql(first.sql, first.dialect);
+    if (!isAllowed(allow, fingerprint.id, fingerprint.normalized, caller.appFrames)) {
+      findings.push(oneKeyBatchFinding(first.batch as StratumBatch, batches.size, batchEvents, fingerprint, caller));
+    }
   }
   return findings.sort((a, b) => b.count - a.count);
+}
+
+/** A query shape sent `group.length` times from one stack: a relation, a lookup by key, or unknown. */
+function repeatedQuery(
+  group: readonly QueryEvent[],
+  fingerprint: Fingerprint,
+  stack: readonly string[],
+): NPlusOneFinding {
+  const first = group[0] as QueryEvent;
+  const count = group.length;
+  const from = stack[0] ?? 'an unknown call site';
+  const cause = causeOf(
+    first,
+    fingerprint.normalized,
+    fingerprint.tables[0],
+    group.some((e) => e.resolvesReference),
+  );
+  const base = {
+    fingerprint: fingerprint.id,
+    normalized: fingerprint.normalized,
+    count,
+    callSite: stack[0],
+    stack,
+    loader: undefined,
+    examples: group.slice(0, 3),
+  };
+  const repeated = `${count} × "${fingerprint.normalized}" from ${from}`;
+  if (cause?.kind === 'relation') {
+    const counts = /^select count\(/.test(fingerprint.normalized);
+    const suggestion = counts
+      ? `count them for all rows at once: Stratum's loader ${cause.counter} (one grouped query)`
+      : `load ${cause.name} for all rows at once: populate: ['${cause.populate}'] on the query that loads the ${cause.owner} rows, or Stratum's loader ${cause.loader}`;
+    return {
+      ...base,
+      kind: 'relation',
+      relation: cause.name,
+      entity: cause.entity,
+      suggestion,
+      message: `${repeated} ${counts ? 'counts' : 'loads'} ${cause.name} one row at a time; ${suggestion}.`,
+    };
+  }
+  if (cause?.kind === 'primary-key') {
+    const suggestion =
+      `load them in one query: em.getRepository(${cause.entity}).findByIds(ids) (a Stratum BaseRepository), ` +
+      `em.find(${cause.entity}, { ${cause.key}: { $in: ids } }), or Stratum's loader loaders(em).entity(${cause.entity}).load(id) for every id before awaiting any`;
+    return {
+      ...base,
+      kind: 'primary-key',
+      relation: undefined,
+      entity: cause.entity,
+      suggestion,
+      message: `${repeated} looks up ${cause.entity} rows ${cause.inList ? 'a few at a time' : 'one at a time'} by primary key (no relation led to them); ${suggestion}.`,
+    };
+  }
+  const suggestion =
+    "load these rows for all parents in one query: populate, or a Stratum loader keyed by the repeated parameter (loaderFor(repository, 'findManyBy...'))";
+  return {
+    ...base,
+    kind: 'query',
+    relation: undefined,
+    entity: undefined,
+    suggestion,
+    message: `${repeated}; ${suggestion}.`,
+  };
+}
+
+/** `count` batches of one key each, from the same loader and the same caller. */
+function oneKeyBatchFinding(
+  batch: StratumBatch,
+  count: number,
+  events: readonly QueryEvent[],
+  fingerprint: Fingerprint,
+  caller: CallStack,
+): NPlusOneFinding {
+  const { label, relation, entity } = describeLoader(batch.loader);
+  const suggestion =
+    'ask for every key before awaiting any, so that they go in one batch (one query): ' +
+    'await Promise.all(keys.map((key) => loader.load(key))), or loader.loadMany(keys)';
+  const stack = caller.appFrames;
+  return {
+    kind: 'one-key-batches',
+    fingerprint: fingerprint.id,
+    normalized: fingerprint.normalized,
+    count,
+    callSite: stack[0],
+    stack,
+    relation,
+    entity,
+    loader: batch.loader,
+    suggestion,
+    message:
+      `${count} batches of one key each from ${label}, asked for at ${stack[0]}: each load is awaited before ` +
+      `the next is asked for ("${fingerprint.normalized}" per key); ${suggestion}.`,
+    examples: events.slice(0, 3),
+  };
+}
+
+/** `entity:Track` → `loaders(em).entity(Track)`; `@Batched` batches keep their method's name. */
+function describeLoader(loader: string): { label: string; relation?: string; entity?: string } {
+  const [, type, rest = ''] = /^(entity|collection|count|custom):(.*)$/.exec(loader) ?? [];
+  if (type === 'entity') {
+    return { label: `loaders(em).entity(${rest})`, entity: rest };
+  }
+  if (type === 'collection' || type === 'count') {
+    const dot = rest.indexOf('.');
+    return { label: `loaders(em).${type}(${rest.slice(0, dot)}, '${rest.slice(dot + 1)}')`, relation: rest };
+  }
+  if (type === 'custom') {
+    return { label: `loaders(em).custom('${rest}', ...)` };
+  }
+  return { label: `the batched ${loader}` };
 }
 
 function isAllowed(
@@ -107,14 +251,42 @@ function isAllowed(
 
 const FILTER_COLUMN = /\bwhere\s+(?:[\w$]+\.)?([\w$]+)\s*(?:=\s*\?|in\s*\()/;
 
-/** Names the relation behind `select ... from <table> where <column> = ?` with the entity metadata. */
-function relationOf(
+/** A relation loaded per row, as named by the metadata, with the ways to batch it. */
+interface RelationCause {
+  readonly kind: 'relation';
+  readonly name: string;
+  readonly populate: string;
+  readonly owner: string;
+  readonly loader: string;
+  /** The count loader of a collection (for `select count(*)` per row). */
+  readonly counter: string;
+  /** The entity whose rows the query loads. */
+  readonly entity: string;
+}
+
+/** Rows looked up by primary key with no relation behind it. */
+interface PrimaryKeyCause {
+  readonly kind: 'primary-key';
+  readonly entity: string;
+  readonly key: string;
+  /** `where <pk> in (...)` rather than `= ?`. */
+  readonly inList: boolean;
+}
+
+/**
+ * Why `select ... from <table> where <column> = ?` was sent per row, from the entity metadata: a
+ * collection per parent (`column` a foreign key), a reference per child (the primary key, when the
+ * EntityManager was resolving a reference), or a lookup by primary key.
+ */
+function causeOf(
   event: QueryEvent,
   normalized: string,
   table: string | undefined,
-): { name: string; populate: string; owner: string; loader: string } | undefined {
-  const column = FILTER_COLUMN.exec(normalized)?.[1];
-  if (!table || !column) {
+  resolvesReference: boolean,
+): RelationCause | PrimaryKeyCause | undefined {
+  const filter = FILTER_COLUMN.exec(normalized);
+  const column = filter?.[1];
+  if (!table || !filter || !column) {
     return undefined;
   }
   const metas = [...event.metadata] as EntityMetadata[];
@@ -134,39 +306,52 @@ function relationOf(
         (p.kind === ReferenceKind.MANY_TO_MANY && classNameOf(p.pivotEntity) === meta.className),
     );
     if (parent && inverse) {
+      const parentVar = lowerFirst(parent.className);
       return {
+        kind: 'relation',
         name: `${parent.className}.${inverse.name}`,
         populate: inverse.name,
         owner: parent.className,
-        loader: `loaders(em).collection(${parent.className}, '${inverse.name}').load(${lowerFirst(parent.className)})`,
+        loader: `loaders(em).collection(${parent.className}, '${inverse.name}').load(${parentVar})`,
+        counter: `loaders(em).count(${parent.className}, '${inverse.name}').load(${parentVar})`,
+        entity: meta.className,
       };
     }
     return {
+      kind: 'relation',
       name: `${meta.className}.${prop.name}`,
       populate: prop.name,
       owner: meta.className,
       loader: `loaderFor(repository, 'findManyBy${upperFirst(prop.name)}', { key: '${prop.name}', many: true })`,
+      counter: `loaders(em).custom('countBy${upperFirst(prop.name)}', ...) over repository.countBy('${prop.name}')`,
+      entity: meta.className,
     };
   }
-  if (prop.primary) {
-    // One row by its key each time: a reference (many-to-one) resolved per child.
-    const referrers = metas.flatMap((m) =>
-      m.props
-        .filter((p) => p.kind === ReferenceKind.MANY_TO_ONE && p.targetMeta?.className === meta.className)
-        .map((p) => ({ owner: m.className, name: p.name })),
-    );
-    if (referrers.length > 0) {
-      const names = referrers.map((r) => `${r.owner}.${r.name}`).join(' or ');
-      const first = referrers[0] as { owner: string; name: string };
-      return {
-        name: names,
-        populate: first.name,
-        owner: first.owner,
-        loader: `loaders(em).entity(${meta.className}).load(${lowerFirst(first.owner)}.${first.name}.id)`,
-      };
-    }
+  if (!prop.primary) {
+    return undefined;
   }
-  return undefined;
+  // One row by its key each time: a reference (many-to-one) resolved per child, when the
+  // EntityManager was resolving one; a lookup by key otherwise.
+  const referrers = resolvesReference
+    ? metas.flatMap((m) =>
+        m.props
+          .filter((p) => p.kind === ReferenceKind.MANY_TO_ONE && p.targetMeta?.className === meta.className)
+          .map((p) => ({ owner: m.className, name: p.name })),
+      )
+    : [];
+  const first = referrers[0];
+  if (first === undefined) {
+    return { kind: 'primary-key', entity: meta.className, key: prop.name, inList: !filter[0].endsWith('?') };
+  }
+  return {
+    kind: 'relation',
+    name: referrers.map((r) => `${r.owner}.${r.name}`).join(' or '),
+    populate: first.name,
+    owner: first.owner,
+    loader: `loaders(em).entity(${meta.className}).load(${lowerFirst(first.owner)}.${first.name}.id)`,
+    counter: `loaders(em).entity(${meta.className})`,
+    entity: meta.className,
+  };
 }
 
 function lowerFirst(name: string): string {
