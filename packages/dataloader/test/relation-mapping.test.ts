@@ -4,6 +4,7 @@ import { StratumError } from '@stratum/core';
 import { expect, it } from 'vitest';
 import { Playlist, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { catchError } from '../../../test/support/catch-error.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { loaders, RelationMappingError } from '../src/index.js';
 
@@ -40,12 +41,3 @@ describeEachDriver('loaders on a pivot that does not map', (ctx) => {
     }
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
+import { catchError } from '../../../../test/support/catch-error.js';
 import { SqlFingerprinter } from '../../src/fingerprint/fingerprint.js';
 import { LruCache } from '../../src/fingerprint/lru-cache.js';
 
@@ -56,12 +57,3 @@ describe('LruCache', () => {
     expect((length as Error).message).toMatch(/^SqlFingerprinter option maxCachedLength must be/);
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
