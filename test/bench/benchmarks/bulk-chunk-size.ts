@@ -1,7 +1,6 @@
 // Stratum's BaseRepository.insertMany at several chunk sizes (rows per statement), on SQLite and
 // PostgreSQL, with the same rows as `bulk`. Tells whether the default (5000) suits each database;
 // the `bulk` benchmark itself always uses the default. See docs/benchmarks.md.
-import { InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
 import {
   type BenchOptions,
   type BenchReport,
@@ -11,13 +10,7 @@ import {
   interleave,
   ratios,
 } from '../harness.js';
-import {
-  type BenchDatabase,
-  digestOf,
-  type InvoiceLineInput,
-  invoiceLineRows,
-  withBenchDatabases,
-} from '../support/chinook-fixture.js';
+import { type BenchDatabase, insertManyContender, withBenchDatabases } from '../support/chinook-fixture.js';
 import { bulkSizes } from './bulk.js';
 
 /** More repetitions than `bulk`: neighbouring chunk sizes differ by less than this machine's noise. */
@@ -28,24 +21,8 @@ const SQLITE_CHUNKS = [500, 1_000, 2_000, 5_000, 8_191];
 const POSTGRES_CHUNKS = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000];
 
 function chunkContender(database: BenchDatabase, rowCount: number, chunkSize: number | undefined): Contender {
-  let rows: InvoiceLineInput[] = [];
   const label = chunkSize === undefined ? 'default' : `chunk-${chunkSize}`;
-  return {
-    db: database.db,
-    label,
-    rows: rowCount,
-    before: () => {
-      rows = invoiceLineRows(rowCount);
-    },
-    run: async () => {
-      const em = database.orm.em.fork({ clear: true, flushMode: 'commit' });
-      await em.getRepository(InvoiceLine).insertMany(rows, chunkSize === undefined ? {} : { chunkSize });
-    },
-    verify: () => database.verify(`${database.db}/${label}`, digestOf(invoiceLineRows(rowCount))),
-    after: () => {
-      rows = [];
-    },
-  };
+  return insertManyContender(database, rowCount, label, chunkSize === undefined ? {} : { chunkSize });
 }
 
 export async function run(options: BenchOptions): Promise<BenchReport> {

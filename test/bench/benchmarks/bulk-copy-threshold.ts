@@ -1,7 +1,6 @@
 // Where PostgreSQL's COPY path of BaseRepository.insertMany starts to beat its insert-statement path:
 // the same rows inserted both ways (copyThreshold 1 against Infinity) at several row counts. Tells
 // whether BaseRepository's defaultCopyThreshold (10 000) is right. See docs/benchmarks.md.
-import { InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
 import {
   type BenchOptions,
   type BenchReport,
@@ -11,13 +10,7 @@ import {
   interleave,
   ratios,
 } from '../harness.js';
-import {
-  type BenchDatabase,
-  digestOf,
-  type InvoiceLineInput,
-  invoiceLineRows,
-  withBenchDatabases,
-} from '../support/chinook-fixture.js';
+import { type BenchDatabase, insertManyContender, withBenchDatabases } from '../support/chinook-fixture.js';
 
 /** Neighbouring sizes differ by less than this machine's noise: more repetitions than `bulk`. */
 const REPS = 9;
@@ -25,25 +18,8 @@ const SIZES = [200, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 const QUICK_SIZES = [200, 2_000];
 
 function pathContender(database: BenchDatabase, rowCount: number, path: 'copy' | 'insert'): Contender {
-  let rows: InvoiceLineInput[] = [];
-  const label = `${path}-${rowCount}`;
   const copyThreshold = path === 'copy' ? 1 : Number.POSITIVE_INFINITY;
-  return {
-    db: database.db,
-    label,
-    rows: rowCount,
-    before: () => {
-      rows = invoiceLineRows(rowCount);
-    },
-    run: async () => {
-      const em = database.orm.em.fork({ clear: true, flushMode: 'commit' });
-      await em.getRepository(InvoiceLine).insertMany(rows, { copyThreshold });
-    },
-    verify: () => database.verify(`${database.db}/${label}`, digestOf(invoiceLineRows(rowCount))),
-    after: () => {
-      rows = [];
-    },
-  };
+  return insertManyContender(database, rowCount, `${path}-${rowCount}`, { copyThreshold });
 }
 
 export async function run(options: BenchOptions): Promise<BenchReport> {

@@ -9,11 +9,13 @@ import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
+import type { BulkInsertOptions } from '@stratum/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
+import { InvoiceLine } from '../../../examples/chinook/src/entities/index.js';
 import { CHINOOK_COUNTS, seedChinook } from '../../../examples/chinook/src/seeder.js';
-import { registerCleanup } from '../harness.js';
+import { type Contender, registerCleanup } from '../harness.js';
 
 /** Admin URL of the benchmark's PostgreSQL: `STRATUM_PG_URL`, else the local trust-auth server. */
 export const BENCH_PG_ADMIN_URL = process.env.STRATUM_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -116,6 +118,39 @@ export interface PostgresBenchDatabase extends BenchDatabase {
   dbName: string;
   /** A pg client of its own on the same database. */
   raw: pg.Client;
+}
+
+/**
+ * A contender that inserts `rowCount` fresh invoice lines with `BaseRepository.insertMany(rows,
+ * options)` on a fresh fork, and checks the database holds exactly them afterwards: the shape of the
+ * `bulk-chunk-size` and `bulk-copy-threshold` contenders, which differ only in `options`.
+ *
+ * @example
+ * insertManyContender(postgres, 10_000, 'copy-10000', { copyThreshold: 1 });
+ */
+export function insertManyContender(
+  database: BenchDatabase,
+  rowCount: number,
+  label: string,
+  options: BulkInsertOptions,
+): Contender {
+  let rows: InvoiceLineInput[] = [];
+  return {
+    db: database.db,
+    label,
+    rows: rowCount,
+    before: () => {
+      rows = invoiceLineRows(rowCount);
+    },
+    run: async () => {
+      const em = database.orm.em.fork({ clear: true, flushMode: 'commit' });
+      await em.getRepository(InvoiceLine).insertMany(rows, options);
+    },
+    verify: () => database.verify(`${database.db}/${label}`, digestOf(invoiceLineRows(rowCount))),
+    after: () => {
+      rows = [];
+    },
+  };
 }
 
 /**
