@@ -41,7 +41,16 @@ import {
   normalizeUpsertOptions,
   type WriteOptions,
 } from './bulk/bulk-rows.js';
-import { bulkColumn, bulkDialectOf, chunk, executeStatement, tableOf, toDatabaseValue } from './bulk/bulk-writer.js';
+import {
+  bulkColumn,
+  bulkDialectOf,
+  chunk,
+  type DatabaseValueConverter,
+  databaseValueOf,
+  executeStatement,
+  tableOf,
+  toDatabaseValue,
+} from './bulk/bulk-writer.js';
 import { copyInsert } from './bulk/postgresql-copy.js';
 import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
 import { columnRulesOf, primaryKeyProblem } from './column-value.js';
@@ -639,16 +648,22 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
       };
       if (returning !== '*' && dialect.supportsCopy && rows.length >= copyThreshold) {
         const named = (c: ColumnProperty) => ({ name: c.column, bulk: toColumn(c) });
-        const values = rows.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
-        const copy = { table, columns: columns.map(named), keys: returning.map(named), rows: values };
+        const written = columns.map((c) => {
+          const convert = databaseValueOf(trx, dialect, c.prop);
+          return { ...named(c), read: (row: Dictionary) => convert(row[c.field]) };
+        });
+        const copy = { table, columns: written, keys: returning.map(named), rows };
         const keys = await copyInsert(trx, dialect, copy, options.copyThreshold !== undefined);
         if (keys) {
           return keys;
         }
       }
+      const converters: DatabaseValueConverter[] = columns.map((c) => databaseValueOf(trx, dialect, c.prop));
       const written: Dictionary[] = [];
       for (const part of chunk(rows, dialect.rowsPerStatement(columns.length, chunkSize))) {
-        const values = part.map((row) => columns.map((c) => toDatabaseValue(trx, dialect, c.prop, row[c.field])));
+        const values = part.map((row) =>
+          columns.map((c, j) => (converters[j] as DatabaseValueConverter)(row[c.field])),
+        );
         const result = await executeStatement(
           trx,
           dialect,

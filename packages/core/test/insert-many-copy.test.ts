@@ -78,6 +78,18 @@ class CopyIdentity {
   name!: string;
 }
 
+/** Its table has a `bigserial` key, whose sequence the tests re-shape. */
+@Entity({ tableName: 'copy_counter', repository: () => BaseRepository })
+class CopyCounter {
+  [EntityRepositoryType]?: BaseRepository<CopyCounter>;
+
+  @PrimaryKey({ type: 'bigint' })
+  id!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+}
+
 describeEachDriver(
   'insertMany through COPY',
   (ctx) => {
@@ -211,7 +223,7 @@ describeEachDriver(
       beforeAll(async () => {
         orm = await MikroORM.init({
           ...ctx.options,
-          entities: [CopyValue, CopyIdentity],
+          entities: [CopyValue, CopyIdentity, CopyCounter],
           metadataProvider: ReflectMetadataProvider,
           onQuery: (sql: string) => {
             sent.push(sql);
@@ -220,7 +232,8 @@ describeEachDriver(
         });
         await orm.schema.create();
         await em().execute(
-          'drop table copy_identity; create table copy_identity (id int generated always as identity primary key, name text not null)',
+          'drop table copy_identity; create table copy_identity (id int generated always as identity primary key, name text not null); ' +
+            'drop table copy_counter; create table copy_counter (id bigserial primary key, name text not null)',
         );
       });
       afterAll(() => orm?.close(true));
@@ -314,6 +327,64 @@ describeEachDriver(
         expect(viaCopy.message).toMatch(/non-DEFAULT value/);
         expect(viaCopy.message).toBe(viaInsert.message);
         expect(await em().count(CopyIdentity)).toBe(50);
+      });
+      describe('keys from the sequence', () => {
+        const counters = () => em().getRepository(CopyCounter);
+        const named = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}` }));
+        /** The name stored under each id, in the order of `ids`. */
+        const namesOf = async (ids: readonly string[]) => {
+          const found = await em().find(CopyCounter, { id: [...ids] });
+          const byId = new Map(found.map((c) => [String(c.id), c.name]));
+          return ids.map((id) => byId.get(String(id)));
+        };
+
+        it('returns bigint keys as the insert-statement path does: the same type, one per row, in order', async () => {
+          const viaCopy = await counters().insertMany(named('copy', 300), { copyThreshold: 1 });
+          const viaInsert = await counters().insertMany(named('insert', 3), {
+            copyThreshold: Number.POSITIVE_INFINITY,
+          });
+          expect(typeof viaCopy[0]).toBe(typeof viaInsert[0]);
+          expect(viaCopy.map(String)).toEqual(viaCopy.map((_, i) => String(BigInt(viaCopy[0] as string) + BigInt(i))));
+          expect(await namesOf(viaCopy)).toEqual(named('copy', 300).map((r) => r.name));
+          expect(BigInt(viaInsert[0] as string)).toBe(BigInt(viaCopy[299] as string) + 1n);
+        });
+
+        it('returns the keys a sequence that steps by 3 gave, each naming its row', async () => {
+          await em().execute('alter sequence copy_counter_id_seq increment by 3');
+          try {
+            const ids = await counters().insertMany(named('step', 40), { copyThreshold: 1 });
+            const steps = ids.slice(1).map((id, i) => Number(BigInt(id as string) - BigInt(ids[i] as string)));
+            expect(new Set(steps)).toEqual(new Set([3]));
+            expect(await namesOf(ids)).toEqual(named('step', 40).map((r) => r.name));
+          } finally {
+            await em().execute('alter sequence copy_counter_id_seq increment by 1');
+          }
+        });
+
+        it('never writes keys a cycling sequence did not give: its repeated values fail as they do on insert', async () => {
+          // 1, 3, 5, 1, 3: min to max spans 5 values, yet 2 and 4 were never reserved.
+          await em().execute(
+            'alter sequence copy_counter_id_seq increment by 2 minvalue 1 maxvalue 5 cycle restart with 1; delete from copy_counter',
+          );
+          try {
+            const viaCopy = await counters()
+              .insertMany(named('cycle', 5), { copyThreshold: 1 })
+              .catch((e) => e);
+            expect(viaCopy).toBeInstanceOf(Error);
+            expect(viaCopy.message).toMatch(/duplicate key/);
+            expect(await em().count(CopyCounter)).toBe(0);
+            await em().execute('alter sequence copy_counter_id_seq restart with 1');
+            const viaInsert = await counters()
+              .insertMany(named('cycle', 5), { copyThreshold: Number.POSITIVE_INFINITY })
+              .catch((e) => e);
+            expect(viaInsert.message).toMatch(/duplicate key/);
+          } finally {
+            await em().execute(
+              'alter sequence copy_counter_id_seq increment by 1 no maxvalue no cycle; ' +
+                "select setval('copy_counter_id_seq', 1000)",
+            );
+          }
+        });
       });
     });
 

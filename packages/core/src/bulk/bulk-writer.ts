@@ -125,27 +125,46 @@ export function toDatabaseValue(
   prop: EntityProperty,
   value: unknown,
 ): unknown {
-  let v = value;
-  if (v === undefined) {
-    v = prop.default ?? null;
-  }
-  if (v !== null && (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE)) {
-    v = Reference.isReference(v) ? v.unwrap() : v;
-    if (Utils.isEntity(v)) {
-      v = helper(v).getPrimaryKey();
-    } else if (Utils.isPlainObject(v)) {
-      const targetPk = prop.targetMeta?.primaryKeys[0];
-      v = targetPk ? (v as Dictionary)[targetPk] : v;
-    }
-  }
+  return databaseValueOf(em, dialect, prop)(value);
+}
+
+/** A property's converter from the value a row gives to the value its driver binds. */
+export type DatabaseValueConverter = (value: unknown) => unknown;
+
+/**
+ * {@link toDatabaseValue} for one property, with what depends only on the property looked up once:
+ * the converter a bulk write applies to every row's value.
+ */
+export function databaseValueOf(
+  em: SqlEntityManager,
+  dialect: BulkDialect,
+  prop: EntityProperty,
+): DatabaseValueConverter {
   const platform = em.getPlatform();
-  if (v !== null && prop.customType) {
-    v = prop.customType.convertToDatabaseValue(v, platform, { key: prop.name, mode: 'query-data' });
-  }
-  if (v instanceof Date) {
-    v = platform.processDateProperty(v);
-  }
-  return dialect.toDriverValue(v);
+  const relation = prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE;
+  const targetPk = prop.targetMeta?.primaryKeys[0];
+  const customType = prop.customType;
+  const fallback = prop.default ?? null;
+  return (value) => {
+    let v: unknown = value === undefined ? fallback : value;
+    if (v !== null && typeof v === 'object') {
+      if (relation) {
+        v = Reference.isReference(v) ? v.unwrap() : v;
+        if (Utils.isEntity(v)) {
+          v = helper(v).getPrimaryKey();
+        } else if (targetPk && Utils.isPlainObject(v)) {
+          v = (v as Dictionary)[targetPk];
+        }
+      }
+    }
+    if (v !== null && customType) {
+      v = customType.convertToDatabaseValue(v, platform, { key: prop.name, mode: 'query-data' });
+    }
+    if (v instanceof Date) {
+      v = platform.processDateProperty(v);
+    }
+    return dialect.toDriverValue(v);
+  };
 }
 
 /** Splits `items` into consecutive slices of at most `size`. */

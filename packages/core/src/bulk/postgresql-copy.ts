@@ -8,19 +8,27 @@ import type { BulkColumn, BulkDialect } from './bulk-dialect.js';
 import { executeStatement, type LoggedConnection } from './bulk-writer.js';
 import { baseType } from './postgresql-bulk-dialect.js';
 
-/** A column a COPY writes or returns: its database name (for the catalog) and its bulk column. */
+/** A column a COPY returns: its database name (for the catalog) and its bulk column. */
 export interface CopyColumn {
   readonly name: string;
   readonly bulk: BulkColumn;
 }
 
-/** What {@link copyInsert} writes: `rows[i][j]` is the driver value of `columns[j]` in row i. */
-export interface CopyInsert {
+/** A column a COPY writes: `read(row)` is its driver value in a row. */
+export interface CopyWrittenColumn<R> extends CopyColumn {
+  read(row: R): unknown;
+}
+
+/**
+ * What {@link copyInsert} writes: each of `rows` as the values `columns` read from it (read while
+ * the rows stream, so converting them overlaps with the server's work).
+ */
+export interface CopyInsert<R> {
   readonly table: string;
-  readonly columns: readonly CopyColumn[];
+  readonly columns: readonly CopyWrittenColumn<R>[];
   /** The primary key columns, whose values come back (in input order). */
   readonly keys: readonly CopyColumn[];
-  readonly rows: readonly unknown[][];
+  readonly rows: readonly R[];
 }
 
 /** The part of a pg-copy-streams `CopyStreamQuery` used here: a pg `Submittable` that is a Writable. */
@@ -43,14 +51,14 @@ let copyFrom: Promise<CopyFrom | undefined> | undefined;
  *
  * @example
  * ```sql
- * select nextval($1::regclass)::int as "id" from generate_series(1, $2)  -- ids, in order
+ * with reserved as materialized (select nextval($1::regclass)::int as id from generate_series(1, $2)) ...
  * copy "invoice_line" ("invoice_id", "track_id", "unit_price", "quantity", "id") from stdin
  * ```
  */
-export async function copyInsert(
+export async function copyInsert<R>(
   em: SqlEntityManager,
   dialect: BulkDialect,
-  insert: CopyInsert,
+  insert: CopyInsert<R>,
   required: boolean,
 ): Promise<Dictionary[] | undefined> {
   const written = new Set(insert.columns.map((c) => c.name));
@@ -75,33 +83,77 @@ export async function copyInsert(
   }
   const rows = insert.rows;
   let keys: Dictionary[];
-  let columns = insert.columns;
-  let last: readonly unknown[] | undefined;
+  let reserved: readonly unknown[] | undefined;
   if (key) {
-    const reserved = await executeStatement(em, dialect, {
-      sql: `select nextval($1::regclass)::${baseType(key.bulk)} as ${key.bulk.quoted} from generate_series(1, $2)`,
-      params: [sequence, rows.length],
-    });
-    keys = reserved.rows;
-    columns = [...columns, key];
-    last = keys.map((k) => k[key.name]);
+    reserved = await reserveKeys(em, dialect, sequence as string, key, rows.length);
+    keys = reserved.map((id) => ({ [key.name]: id }));
   } else {
     // The keys as `returning` would give them: cast to the column types, parsed by the driver.
-    const at = insert.keys.map((k) => insert.columns.findIndex((c) => c.name === k.name));
+    const readers = insert.keys.map((k) => insert.columns.find((c) => c.name === k.name) as CopyWrittenColumn<R>);
     const echoed = await executeStatement(em, dialect, {
       sql:
         `select * from unnest(${insert.keys.map((k, i) => `$${i + 1}::${baseType(k.bulk)}[]`).join(', ')}) ` +
         `as "__stratum_keys" (${insert.keys.map((k) => k.bulk.quoted).join(', ')})`,
-      params: at.map((j) => rows.map((row) => row[j])),
+      params: readers.map((c) => rows.map((row) => c.read(row))),
     });
     keys = echoed.rows;
   }
+  const columns = key ? [...insert.columns, key] : insert.columns;
   const sql = `copy ${insert.table} (${columns.map((c) => c.bulk.quoted).join(', ')}) from stdin`;
-  const copied = await runCopy(em, from, sql, copyText(rows, last));
+  const copied = await runCopy(em, from, sql, copyText(rows, insert.columns, reserved));
   if (copied !== rows.length) {
     throw new Error(`COPY wrote ${copied} rows of ${rows.length}: the table's triggers or rules changed the rows.`);
   }
   return keys;
+}
+
+/**
+ * Takes `count` values from `sequence` for `key` (row i of the COPY gets the i-th). One row comes
+ * back: the first value, and the whole list only when the values are not `first` to `first + count - 1`
+ * (another session took values in between, the sequence steps by more than 1 or cycles), so the
+ * usual case sends one number instead of `count` rows. Values keep the type the driver gives the key column.
+ */
+async function reserveKeys(
+  em: SqlEntityManager,
+  dialect: BulkDialect,
+  sequence: string,
+  key: CopyColumn,
+  count: number,
+): Promise<unknown[]> {
+  const type = baseType(key.bulk);
+  const result = await executeStatement(em, dialect, {
+    sql:
+      `with "reserved" as materialized (select nextval($1::regclass)::${type} as "id" from generate_series(1, $2::int)), ` +
+      `"span" as (select min("id") as "first", max("id") as "last", count(*) as "count" from "reserved") ` +
+      // The list is only built (a subquery only runs) when min to max is not all of them; a cycling
+      // sequence can repeat values, so there it always is.
+      `select "first", case when "last" - "first" + 1 = "count" and not (select "seqcycle" from pg_sequence ` +
+      `where "seqrelid" = $1::regclass) then null else (select array_agg("id") from "reserved") end as "ids" from "span"`,
+    params: [sequence, count],
+  });
+  const { first, ids } = result.rows[0] as { first: unknown; ids: unknown[] | null };
+  if (ids) {
+    return ids;
+  }
+  // `count` distinct integers (the sequence does not cycle) from min to max = min + count - 1: all of them.
+  return consecutive(first, count);
+}
+
+/** `count` consecutive values from `first`, typed as `first` is: number, bigint or numeric string. */
+function consecutive(first: unknown, count: number): unknown[] {
+  const values = new Array<unknown>(count);
+  if (typeof first === 'number') {
+    for (let i = 0; i < count; i++) {
+      values[i] = first + i;
+    }
+  } else {
+    const start = BigInt(first as string | bigint);
+    for (let i = 0; i < count; i++) {
+      const value = start + BigInt(i);
+      values[i] = typeof first === 'bigint' ? value : String(value);
+    }
+  }
+  return values;
 }
 
 /**
@@ -173,17 +225,25 @@ export async function importOptional(specifier: string): Promise<unknown> {
   }
 }
 
-/** Rows as COPY text format, about 64 KiB per chunk; `last[i]`, when given, is one more field of row i. */
-export function* copyText(rows: readonly (readonly unknown[])[], last?: readonly unknown[]): Generator<string> {
+/**
+ * Rows as COPY text format, about 64 KiB per chunk: the values `columns` read from each row, then
+ * `last[i]`, when given, as one more field of row i.
+ */
+export function* copyText<R>(
+  rows: readonly R[],
+  columns: readonly Pick<CopyWrittenColumn<R>, 'read'>[],
+  last?: readonly unknown[],
+): Generator<string> {
   let buffer = '';
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r] as readonly unknown[];
+    const row = rows[r] as R;
     let line = '';
-    for (let i = 0; i < row.length; i++) {
-      line += i === 0 ? copyField(row[i]) : `\t${copyField(row[i])}`;
+    for (let i = 0; i < columns.length; i++) {
+      const field = copyField((columns[i] as CopyWrittenColumn<R>).read(row));
+      line += i === 0 ? field : `\t${field}`;
     }
     if (last) {
-      line += row.length === 0 ? copyField(last[r]) : `\t${copyField(last[r])}`;
+      line += columns.length === 0 ? copyField(last[r]) : `\t${copyField(last[r])}`;
     }
     buffer += `${line}\n`;
     if (buffer.length >= 65_536) {
