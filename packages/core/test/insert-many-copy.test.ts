@@ -361,6 +361,25 @@ describeEachDriver(
           }
         });
 
+        it('returns the keys of a descending sequence in the order it gave them, as insert does', async () => {
+          await em().execute(
+            'alter sequence copy_counter_id_seq increment by -1 minvalue 1 maxvalue 100000000 restart with 50000000',
+          );
+          try {
+            const viaCopy = await counters().insertMany(named('down', 30), { copyThreshold: 1 });
+            const viaInsert = await counters().insertMany(named('down', 3), {
+              copyThreshold: Number.POSITIVE_INFINITY,
+            });
+            expect(viaCopy.map(Number)).toEqual(viaCopy.map((_, i) => 50_000_000 - i));
+            expect(viaInsert.map(Number)).toEqual([49_999_970, 49_999_969, 49_999_968]);
+            expect(await namesOf(viaCopy)).toEqual(named('down', 30).map((r) => r.name));
+          } finally {
+            await em().execute(
+              "alter sequence copy_counter_id_seq increment by 1 no minvalue no maxvalue; select setval('copy_counter_id_seq', 100000000)",
+            );
+          }
+        });
+
         it('never writes keys a cycling sequence did not give: its repeated values fail as they do on insert', async () => {
           // 1, 3, 5, 1, 3: min to max spans 5 values, yet 2 and 4 were never reserved.
           await em().execute(

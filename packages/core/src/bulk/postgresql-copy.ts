@@ -108,9 +108,10 @@ export async function copyInsert<R>(
 }
 
 /**
- * Takes `count` values from `sequence` for `key` (row i of the COPY gets the i-th). One row comes
+ * Takes `count` values from `sequence` for `key`, in the order the sequence gave them (row i of the
+ * COPY gets the i-th, so the ids follow the input order as `insert … returning` gives them). One row comes
  * back: the first value, and the whole list only when the values are not `first` to `first + count - 1`
- * (another session took values in between, the sequence steps by more than 1 or cycles), so the
+ * (another session took values in between, the sequence steps by other than +1 or cycles), so the
  * usual case sends one number instead of `count` rows. Values keep the type the driver gives the key column.
  */
 async function reserveKeys(
@@ -123,12 +124,13 @@ async function reserveKeys(
   const type = baseType(key.bulk);
   const result = await executeStatement(em, dialect, {
     sql:
-      `with "reserved" as materialized (select nextval($1::regclass)::${type} as "id" from generate_series(1, $2::int)), ` +
+      `with "reserved" as materialized (select "n", nextval($1::regclass)::${type} as "id" from generate_series(1, $2::int) as "n"), ` +
       `"span" as (select min("id") as "first", max("id") as "last", count(*) as "count" from "reserved") ` +
-      // The list is only built (a subquery only runs) when min to max is not all of them; a cycling
-      // sequence can repeat values, so there it always is.
-      `select "first", case when "last" - "first" + 1 = "count" and not (select "seqcycle" from pg_sequence ` +
-      `where "seqrelid" = $1::regclass) then null else (select array_agg("id") from "reserved") end as "ids" from "span"`,
+      // The list is only built (a subquery only runs) when min to max is not all of them in order: a
+      // sequence that steps by other than +1 (down, say) or cycles (it can repeat values) always sends it.
+      `select "first", case when "last" - "first" + 1 = "count" and (select "seqincrement" = 1 and not "seqcycle" ` +
+      `from pg_sequence where "seqrelid" = $1::regclass) then null ` +
+      `else (select array_agg("id" order by "n") from "reserved") end as "ids" from "span"`,
     params: [sequence, count],
   });
   const { first, ids } = result.rows[0] as { first: unknown; ids: unknown[] | null };
