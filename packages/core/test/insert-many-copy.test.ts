@@ -1,7 +1,7 @@
 // BaseRepository.insertMany's COPY path on PostgreSQL: taken from copyThreshold rows on, writing what
 // the insert-statement path writes, returning ids in input order, all or nothing, inside the caller's
 // transaction.
-import { ArrayType, EntityRepositoryType, MikroORM } from '@mikro-orm/core';
+import { ArrayType, EntityRepositoryType, MikroORM, Type } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,22 @@ class CopyIdentity {
   name!: string;
 }
 
+class RefusedValueError extends Error {}
+
+/** A text column type that refuses the value `'refused'` when it is written. */
+class StrictText extends Type<string | null, string | null> {
+  override convertToDatabaseValue(value: string | null): string | null {
+    if (value === 'refused') {
+      throw new RefusedValueError(`StrictText refuses ${value}`);
+    }
+    return value;
+  }
+
+  override getColumnType(): string {
+    return 'text';
+  }
+}
+
 /** Its table has a `bigserial` key, whose sequence the tests re-shape. */
 @Entity({ tableName: 'copy_counter', repository: () => BaseRepository })
 class CopyCounter {
@@ -88,6 +104,9 @@ class CopyCounter {
 
   @Property({ type: 'text' })
   name!: string;
+
+  @Property({ type: StrictText, nullable: true })
+  strict?: string | null;
 }
 
 describeEachDriver(
@@ -233,7 +252,7 @@ describeEachDriver(
         await orm.schema.create();
         await em().execute(
           'drop table copy_identity; create table copy_identity (id int generated always as identity primary key, name text not null); ' +
-            'drop table copy_counter; create table copy_counter (id bigserial primary key, name text not null)',
+            'drop table copy_counter; create table copy_counter (id bigserial primary key, name text not null, strict text)',
         );
       });
       afterAll(() => orm?.close(true));
@@ -347,6 +366,20 @@ describeEachDriver(
           expect(viaCopy.map(String)).toEqual(viaCopy.map((_, i) => String(BigInt(viaCopy[0] as string) + BigInt(i))));
           expect(await namesOf(viaCopy)).toEqual(named('copy', 300).map((r) => r.name));
           expect(BigInt(viaInsert[0] as string)).toBe(BigInt(viaCopy[299] as string) + 1n);
+        });
+
+        it("throws a value's own conversion error from the middle of a COPY, as insert does, writing nothing", async () => {
+          const before = await em().count(CopyCounter);
+          const rows = named('strict', 300).map((r, i) => ({ ...r, strict: i === 150 ? 'refused' : 'fine' }));
+          const viaCopy = await counters()
+            .insertMany(rows, { copyThreshold: 1 })
+            .catch((e) => e);
+          const viaInsert = await counters()
+            .insertMany(rows, { copyThreshold: Number.POSITIVE_INFINITY })
+            .catch((e) => e);
+          expect(viaInsert).toBeInstanceOf(RefusedValueError);
+          expect(viaCopy).toBeInstanceOf(RefusedValueError);
+          expect(await em().count(CopyCounter)).toBe(before);
         });
 
         it('returns the keys a sequence that steps by 3 gave, each naming its row', async () => {
