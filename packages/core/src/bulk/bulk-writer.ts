@@ -3,6 +3,7 @@ import {
   type EntityMetadata,
   type EntityProperty,
   helper,
+  type Platform,
   Reference,
   ReferenceKind,
   Utils,
@@ -125,15 +126,15 @@ export function toDatabaseValue(
   prop: EntityProperty,
   value: unknown,
 ): unknown {
-  return databaseValueOf(em, dialect, prop)(value);
+  return convertValue(value, prop, em.getPlatform(), dialect);
 }
 
 /** A property's converter from the value a row gives to the value its driver binds. */
 export type DatabaseValueConverter = (value: unknown) => unknown;
 
 /**
- * {@link toDatabaseValue} for one property, with what depends only on the property looked up once:
- * the converter a bulk write applies to every row's value.
+ * {@link toDatabaseValue} for one property, as a function a bulk write applies to every row's value
+ * (the COPY path calls it while the rows stream).
  */
 export function databaseValueOf(
   em: SqlEntityManager,
@@ -141,30 +142,31 @@ export function databaseValueOf(
   prop: EntityProperty,
 ): DatabaseValueConverter {
   const platform = em.getPlatform();
-  const relation = prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE;
-  const targetPk = prop.targetMeta?.primaryKeys[0];
-  const customType = prop.customType;
-  const fallback = prop.default ?? null;
-  return (value) => {
-    let v: unknown = value === undefined ? fallback : value;
-    if (v !== null && typeof v === 'object') {
-      if (relation) {
-        v = Reference.isReference(v) ? v.unwrap() : v;
-        if (Utils.isEntity(v)) {
-          v = helper(v).getPrimaryKey();
-        } else if (targetPk && Utils.isPlainObject(v)) {
-          v = (v as Dictionary)[targetPk];
-        }
-      }
+  return (value) => convertValue(value, prop, platform, dialect);
+}
+
+function convertValue(value: unknown, prop: EntityProperty, platform: Platform, dialect: BulkDialect): unknown {
+  let v: unknown = value === undefined ? (prop.default ?? null) : value;
+  if (
+    v !== null &&
+    typeof v === 'object' &&
+    (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE)
+  ) {
+    v = Reference.isReference(v) ? v.unwrap() : v;
+    if (Utils.isEntity(v)) {
+      v = helper(v).getPrimaryKey();
+    } else if (Utils.isPlainObject(v)) {
+      const targetPk = prop.targetMeta?.primaryKeys[0];
+      v = targetPk ? (v as Dictionary)[targetPk] : v;
     }
-    if (v !== null && customType) {
-      v = customType.convertToDatabaseValue(v, platform, { key: prop.name, mode: 'query-data' });
-    }
-    if (v instanceof Date) {
-      v = platform.processDateProperty(v);
-    }
-    return dialect.toDriverValue(v);
-  };
+  }
+  if (v !== null && prop.customType) {
+    v = prop.customType.convertToDatabaseValue(v, platform, { key: prop.name, mode: 'query-data' });
+  }
+  if (v instanceof Date) {
+    v = platform.processDateProperty(v);
+  }
+  return dialect.toDriverValue(v);
 }
 
 /** Splits `items` into consecutive slices of at most `size`. */
