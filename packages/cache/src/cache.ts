@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError, StratumError } from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
 import { CacheEpoch, EPOCH_TAG_PREFIX } from './cache-epoch.js';
 import { CacheStats, type CacheStatsSnapshot } from './cache-stats.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { CacheKeyError } from './errors/cache-key-error.js';
+import { CacheStoreTimeoutError } from './errors/cache-store-timeout-error.js';
+import { OperationDeadlines } from './operation-deadlines.js';
 import type { CacheEntry, CacheRead, CacheStore } from './store/cache-store.js';
 import { ttlMs as checkTtl, MAX_TTL_MS } from './ttl-ms.js';
 
@@ -48,30 +50,6 @@ export interface CacheOptions {
    * ```
    */
   lockWaitMs?: number;
-}
-
-/**
- * A store operation took longer than {@link CacheOptions.operationTimeoutMs}: the cache stopped
- * waiting (it is handed to `onError`, never thrown to a caller). The operation itself may still
- * complete later — e.g. from ioredis' offline queue once Redis is back.
- *
- * @example
- * ```ts
- * const cache = new Cache({ store, namespace: 'app', onError: (error) => {
- *   if (error instanceof CacheStoreTimeoutError) metrics.increment('cache.timeout', { operation: error.operation });
- * } });
- * ```
- */
-export class CacheStoreTimeoutError extends StratumError<'E_CACHE_STORE_TIMEOUT'> {
-  static override readonly code = 'E_CACHE_STORE_TIMEOUT' as const;
-  readonly operation: string;
-  readonly timeoutMs: number;
-
-  constructor(store: string, operation: string, timeoutMs: number) {
-    super(`Cache store "${store}" did not answer ${operation} within ${timeoutMs} ms.`);
-    this.operation = operation;
-    this.timeoutMs = timeoutMs;
-  }
 }
 
 /** Options of one cached read ({@link Cache.wrap}). */
@@ -226,7 +204,7 @@ export class Cache {
   readonly #stats = new CacheStats();
   readonly #breaker: CircuitBreaker;
   readonly #onError: (error: unknown, operation: string) => void;
-  readonly #operationTimeoutMs: number;
+  readonly #deadlines: OperationDeadlines;
   readonly #lockTtlMs: number;
   readonly #lockWaitMs: number;
   readonly #epoch: CacheEpoch;
@@ -247,7 +225,7 @@ export class Cache {
     this.store = options.store;
     this.namespace = options.namespace;
     this.#defaultTtlMs = checkTtl('defaultTtlMs', options.defaultTtlMs ?? 60_000);
-    this.#operationTimeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs ?? 200);
+    this.#deadlines = new OperationDeadlines(positive('operationTimeoutMs', options.operationTimeoutMs ?? 200));
     this.#lockTtlMs = checkTtl('lockTtlMs', options.lockTtlMs ?? 5000);
     this.#lockWaitMs = positive('lockWaitMs', options.lockWaitMs ?? 2000);
     this.#breaker = new CircuitBreaker(options.breaker);
@@ -608,20 +586,8 @@ export class Cache {
     if (this.store.inProcess === true) {
       return fn(); // nothing to wait for: an in-process store answers or throws, it cannot hang
     }
-    const ms = this.#operationTimeoutMs;
-    return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CacheStoreTimeoutError(this.store.name, operation, ms)), ms);
-      new Promise<R>((run) => run(fn())).then(
-        (result) => {
-          clearTimeout(timer);
-          resolve(result);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    const deadlines = this.#deadlines;
+    return deadlines.run(fn, () => new CacheStoreTimeoutError(this.store.name, operation, deadlines.timeoutMs));
   }
 
   /**

@@ -1,4 +1,4 @@
-export { Cache, type CacheOptions, CacheStoreTimeoutError, type Invalidation, type WrapOptions } from './cache.js';
+export { Cache, type CacheOptions, type Invalidation, type WrapOptions } from './cache.js';
 export { EPOCH_TAG_PREFIX } from './cache-epoch.js';
 export type { CacheCounters, CacheStatsSnapshot } from './cache-stats.js';
 export { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
@@ -9,6 +9,7 @@ export { configureCache, defaultCache } from './default-cache.js';
 export { CacheEpochError } from './errors/cache-epoch-error.js';
 export { CacheKeyError } from './errors/cache-key-error.js';
 export { CacheSetupError } from './errors/cache-setup-error.js';
+export { CacheStoreTimeoutError } from './errors/cache-store-timeout-error.js';
 export {
   CacheStoreUnavailableError,
   type CacheStoreUnavailableReason,

@@ -1,8 +1,9 @@
 import { InvalidArgumentError } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
-import { Cache, CacheStoreTimeoutError } from '../src/cache.js';
+import { Cache } from '../src/cache.js';
 import { EPOCH_TAG_PREFIX } from '../src/cache-epoch.js';
 import { CacheKeyError } from '../src/errors/cache-key-error.js';
+import { CacheStoreTimeoutError } from '../src/errors/cache-store-timeout-error.js';
 import type { CacheStore } from '../src/store/cache-store.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 

@@ -20,9 +20,9 @@ import { crc32 } from 'node:zlib';
  * @example
  * ```ts
  * const keys = new RedisKeys('app');
- * keys.entry('users:42'); // 'app:{1f0a9c3e}:e:users:42'
- * keys.generation('users:42'); // 'app:{1f0a9c3e}:g:users:42'
- * keys.lock('users:42'); // 'app:{1f0a9c3e}:l:users:42'
+ * keys.entry('users:42'); // 'app:{a4b26a2e}:e:users:42'
+ * keys.generation('users:42'); // 'app:{a4b26a2e}:g:users:42'
+ * keys.lock('users:42'); // 'app:{a4b26a2e}:l:users:42'
  * keys.tag('users'); // 'app:{app}:t:users'
  * ```
  */
@@ -43,6 +43,20 @@ export class RedisKeys {
   /** The Redis key of the generation of `key` (same slot as its entry). */
   generation(key: string): string {
     return `${this.#entryPrefix}${slotTag(key)}}:g:${key}`;
+  }
+
+  /**
+   * The Redis keys of the entry and of the generation of `key` (what {@link entry} and
+   * {@link generation} return), hashing `key` once: the read of every hit needs both.
+   *
+   * @example
+   * ```ts
+   * new RedisKeys('app').entryAndGeneration('users:42'); // ['app:{a4b26a2e}:e:users:42', 'app:{a4b26a2e}:g:users:42']
+   * ```
+   */
+  entryAndGeneration(key: string): [entry: string, generation: string] {
+    const head = `${this.#entryPrefix}${slotTag(key)}}:`;
+    return [`${head}e:${key}`, `${head}g:${key}`];
   }
 
   /**
@@ -126,7 +140,7 @@ export function globToRegExp(glob: string): RegExp {
  * @example
  * ```ts
  * redisSlot('foo'); // 12182
- * redisSlot('app:{1f0a9c3e}:e:a') === redisSlot('app:{1f0a9c3e}:g:a'); // true
+ * redisSlot('app:{a4b26a2e}:e:a') === redisSlot('app:{a4b26a2e}:g:a'); // true
  * ```
  */
 export function redisSlot(redisKey: string): number {

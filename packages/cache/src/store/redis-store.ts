@@ -56,6 +56,7 @@ export interface RedisStoreOptions {
 export const DEFAULT_GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 const DEFAULT_SCAN_COUNT = 500;
+const NO_TAGS: readonly string[] = [];
 
 type Client = (Redis | Cluster) & RedisScriptCommands;
 type ScriptedPipeline = ChainableCommander & {
@@ -185,31 +186,71 @@ export class RedisStore implements CacheStore {
    * ```
    */
   get<V>(key: string, options?: CacheReadOptions): Promise<CacheRead<V>> {
-    return this.#track(async () => {
-      const prefetch = options?.prefetchTags ?? [];
-      const entryKey = this.keys.entry(key);
-      const generationKey = this.keys.generation(key);
-      if (!this.#cluster) {
-        // Standalone: ONE command for the entry, its generation and the prefetched tag versions — a
-        // hit costs what a plain GET does. (Two commands sent at once still cost a second write, a
-        // second read and a second reply on each side: on loopback that was a third of a hit.)
-        const unique = prefetch.length > 0 ? [...new Set(prefetch)] : prefetch;
-        const replies = await this.#client.mgetBuffer(
-          entryKey,
-          generationKey,
-          ...unique.map((tag) => this.keys.tag(tag)),
-        );
-        const known: Record<string, number> = {};
-        for (let i = 0; i < unique.length; i++) known[unique[i] as string] = parseCount(replies[i + 2] ?? null);
-        return (await this.#resolveReads<V>([{ raw: replies[0] ?? null, generation: replies[1] ?? null }], known))[0]!;
+    const prefetch = options?.prefetchTags ?? NO_TAGS;
+    if (this.#cluster) return this.#track(() => this.#getClustered<V>(key, prefetch));
+    // Standalone: ONE command for the entry, its generation and the prefetched tag versions — a hit
+    // costs what a plain GET does. (Two commands sent at once still cost a second write, a second
+    // read and a second reply on each side: on loopback that was a third of a hit.) The hit path is
+    // kept flat — no async layer of its own, one hash of the key, the reply read in place — because
+    // every microsecond here is a share of the round trip (see "The Redis hit path" in
+    // docs/decisions.md).
+    try {
+      const unique = prefetch.length > 1 ? [...new Set(prefetch)] : prefetch;
+      const args: string[] = this.keys.entryAndGeneration(key);
+      for (const tag of unique) args.push(this.keys.tag(tag));
+      return this.#client.mgetBuffer(args).then(
+        (replies) => this.#resolveOne<V>(replies, unique),
+        (error: unknown) => this.#failed(error),
+      );
+    } catch (error) {
+      return this.#failed(error);
+    }
+  }
+
+  /** {@link get} on a Cluster: the tags live in another slot than the entry, so two commands, sent at once. */
+  async #getClustered<V>(key: string, prefetch: readonly string[]): Promise<CacheRead<V>> {
+    const [[raw, generation], known] = await Promise.all([
+      this.#client.mgetBuffer(this.keys.entry(key), this.keys.generation(key)),
+      prefetch.length > 0 ? this.#tagVersions(prefetch) : Promise.resolve({} as Record<string, number>),
+    ]);
+    return (await this.#resolveReads<V>([{ raw: raw ?? null, generation: generation ?? null }], known))[0]!;
+  }
+
+  /**
+   * The read of a standalone MGET reply `[entry, generation, ...versions of tags]`. Synchronous
+   * unless the entry carries a tag that was not prefetched (then one more MGET, as {@link get} says).
+   */
+  #resolveOne<V>(replies: (Buffer | null)[], tags: readonly string[]): CacheRead<V> | Promise<CacheRead<V>> {
+    try {
+      const generation = parseCount(replies[1] ?? null);
+      const entry = this.#live<V>(replies[0] ?? null, Date.now());
+      if (entry === undefined) return { entry, generation };
+      const versions = entry.tags;
+      if (versions === undefined) return { entry, generation };
+      let missing: string[] | undefined;
+      for (const tag in versions) {
+        const at = tags.indexOf(tag);
+        if (at < 0) (missing ??= []).push(tag);
+        else if ((versions[tag] as number) < parseCount(replies[at + 2] ?? null))
+          return { entry: undefined, generation };
       }
-      // Cluster: the tags live in another slot than the entry, so two commands, sent at once.
-      const [[raw, generation], known] = await Promise.all([
-        this.#client.mgetBuffer(entryKey, generationKey),
-        prefetch.length > 0 ? this.#tagVersions(prefetch) : Promise.resolve({} as Record<string, number>),
-      ]);
-      return (await this.#resolveReads<V>([{ raw: raw ?? null, generation: generation ?? null }], known))[0]!;
-    });
+      if (missing === undefined) return { entry, generation };
+      return this.#tagVersions(missing).then(
+        (current) => ({
+          entry: missing.some((tag) => (versions[tag] as number) < (current[tag] ?? 0)) ? undefined : entry,
+          generation,
+        }),
+        (error: unknown) => this.#failed(error),
+      );
+    } catch (error) {
+      return this.#failed(error);
+    }
+  }
+
+  /** Counts a failed operation and rethrows its error (as a rejected promise). */
+  #failed(error: unknown): Promise<never> {
+    this.#errors += 1;
+    return Promise.reject(error);
   }
 
   /**
@@ -447,13 +488,7 @@ export class RedisStore implements CacheStore {
     known: Readonly<Record<string, number>> = {},
   ): Promise<CacheRead<V>[]> {
     const now = Date.now();
-    const entries = replies.map(({ raw }) => {
-      if (!raw) return undefined;
-      const entry = this.#decode<V>(raw);
-      if (!entry) return undefined;
-      const end = Math.max(entry.expiresAt ?? Number.NEGATIVE_INFINITY, entry.staleUntil ?? Number.NEGATIVE_INFINITY);
-      return end !== Number.NEGATIVE_INFINITY && now > end ? undefined : entry;
-    });
+    const entries = replies.map(({ raw }) => this.#live<V>(raw, now));
     const tags = new Set<string>();
     for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) if (!(tag in known)) tags.add(tag);
     const current = tags.size > 0 ? { ...known, ...(await this.#tagVersions([...tags])) } : known;
@@ -464,6 +499,15 @@ export class RedisStore implements CacheStore {
       }
       return { entry, generation: parseCount(generation) };
     });
+  }
+
+  /** The entry of `raw` unless it is absent, unreadable, or past its expiry and its stale window at `now`. */
+  #live<V>(raw: Buffer | null, now: number): CacheEntry<V> | undefined {
+    if (!raw) return undefined;
+    const entry = this.#decode<V>(raw);
+    if (!entry) return undefined;
+    const end = Math.max(entry.expiresAt ?? Number.NEGATIVE_INFINITY, entry.staleUntil ?? Number.NEGATIVE_INFINITY);
+    return end !== Number.NEGATIVE_INFINITY && now > end ? undefined : entry;
   }
 
   #decode<V>(raw: Buffer): CacheEntry<V> | undefined {
