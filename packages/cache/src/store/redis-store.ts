@@ -227,14 +227,14 @@ export class RedisStore implements CacheStore {
       if (entry === undefined) return { entry, generation };
       const versions = entry.tags;
       if (versions === undefined) return { entry, generation };
-      let missing: string[] | undefined;
-      for (const tag in versions) {
+      const missing: string[] = [];
+      for (const tag of Object.keys(versions)) {
         const at = tags.indexOf(tag);
-        if (at < 0) (missing ??= []).push(tag);
+        if (at < 0) missing.push(tag);
         else if ((versions[tag] as number) < parseCount(replies[at + 2] ?? null))
           return { entry: undefined, generation };
       }
-      if (missing === undefined) return { entry, generation };
+      if (missing.length === 0) return { entry, generation };
       return this.#tagVersions(missing).then(
         (current) => ({
           entry: missing.some((tag) => (versions[tag] as number) < (current[tag] ?? 0)) ? undefined : entry,
