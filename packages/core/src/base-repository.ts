@@ -56,6 +56,7 @@ import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
 import { columnRulesOf, primaryKeyProblem } from './column-value.js';
 import { assertEagerLoadPaths, currentEagerLoad, eagerLoadDefault, mergeEagerLoad } from './eager-load-context.js';
 import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
+import { withDriverErrors } from './errors/convert-driver-error.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { runInOperation } from './operation-context.js';
 import { withPrimaryKeyTieBreaker } from './pagination/order-by.js';
@@ -541,7 +542,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }
       ) as CountByOptions<T>;
       assertKnownFilterFields(this.meta, options.where);
-      return super.countBy(groupBy, options);
+      // em.countBy runs its query builder straight on the connection, which leaves driver errors raw.
+      return withDriverErrors(this.getEntityManager(), () => super.countBy(groupBy, options));
     });
   }
 
@@ -597,7 +599,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         const columns = groups.map((g) => raw(`${q('e0')}.${q(g.column)}`));
         qb.groupBy(columns as never).orderBy(columns.map((column) => ({ [column as never]: 'asc' })) as never);
       }
-      const rows = await qb.execute<Dictionary[]>('all', false);
+      const rows = await withDriverErrors(this.getEntityManager(), () => qb.execute<Dictionary[]>('all', false));
       for (const row of rows) {
         for (const alias of numeric) {
           row[alias] = row[alias] == null ? null : Number(row[alias]);
