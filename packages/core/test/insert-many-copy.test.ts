@@ -10,7 +10,7 @@ import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { importOptional, loadCopyFrom } from '../src/bulk/postgresql-copy.js';
-import { BaseRepository, InvalidArgumentError, MissingDependencyError } from '../src/index.js';
+import { BaseRepository, CopyRowCountError, InvalidArgumentError, MissingDependencyError } from '../src/index.js';
 
 const LINES = CHINOOK_COUNTS.invoiceLines;
 
@@ -347,6 +347,31 @@ describeEachDriver(
         expect(viaCopy.message).toBe(viaInsert.message);
         expect(await em().count(CopyIdentity)).toBe(50);
       });
+      it('throws CopyRowCountError, writing nothing, when a trigger drops rows from the COPY', async () => {
+        await em().execute(
+          'create function copy_value_skip() returns trigger language plpgsql as $$ begin ' +
+            "if new.text = 'skip' then return null; end if; return new; end $$; " +
+            'create trigger copy_value_skip before insert on copy_value for each row execute function copy_value_skip()',
+        );
+        try {
+          const before = await em().count(CopyValue);
+          const rows = Array.from({ length: 30 }, (_, i) => ({ text: i === 7 ? 'skip' : `kept ${i}` }));
+          const error = await em()
+            .getRepository(CopyValue)
+            .insertMany(rows, { copyThreshold: 1 })
+            .catch((e) => e);
+          expect(error).toBeInstanceOf(CopyRowCountError);
+          expect(error).toMatchObject({ code: 'E_COPY_ROW_COUNT', table: '"copy_value"', written: 29, expected: 30 });
+          expect(await em().count(CopyValue)).toBe(before);
+          // The insert statements return what was really written: the kept rows' ids.
+          const ids = await em().getRepository(CopyValue).insertMany(rows, { copyThreshold: Number.POSITIVE_INFINITY });
+          expect(ids).toHaveLength(29);
+          await em().getRepository(CopyValue).deleteMany(ids);
+        } finally {
+          await em().execute('drop trigger copy_value_skip on copy_value; drop function copy_value_skip()');
+        }
+      });
+
       describe('keys from the sequence', () => {
         const counters = () => em().getRepository(CopyCounter);
         const named = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}` }));
