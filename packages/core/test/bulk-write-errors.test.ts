@@ -8,6 +8,7 @@ import {
   ForeignKeyConstraintViolationException,
   MikroORM,
   NotNullConstraintViolationException,
+  TableNotFoundException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { Entity, ManyToOne, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
@@ -245,6 +246,35 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
       );
       // PostgreSQL cannot read 'x' as an integer; SQLite compares it, and deletes nothing.
       expect(outcome(error)).toBe(ctx.driver === 'postgresql' ? 'DriverException 22P02' : 'ok');
+    });
+  });
+
+  describe("the repository's own reads", () => {
+    it('aggregate() and countBy() throw TableNotFoundException, as em.find() does, with the driver error as cause', async () => {
+      const em = db.em();
+      await em.execute('alter table err_item rename to err_item_gone');
+      try {
+        const viaFind = await db
+          .em()
+          .find(ErrItem, {})
+          .catch((e) => e);
+        expect(viaFind).toBeInstanceOf(TableNotFoundException);
+        const errors = [
+          await items(em)
+            .aggregate({ metrics: { n: { count: '*' } } })
+            .catch((e) => e),
+          await items(em)
+            .countBy('owner')
+            .catch((e) => e),
+        ];
+        for (const error of errors) {
+          expect(outcome(error)).toBe(outcome(viaFind));
+          expect((error as Error).cause).toMatchObject({ code: viaFind.code });
+        }
+      } finally {
+        await em.execute('alter table err_item_gone rename to err_item');
+      }
+      expect(await items(em).countBy('owner')).toEqual({ '1': 2, '2': 2 });
     });
   });
 
