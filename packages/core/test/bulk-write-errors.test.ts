@@ -224,7 +224,7 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
     it('throws ForeignKeyConstraintViolationException for a parent rows still reference', async () => {
       const error = await expectSameFailure(
         (em) => em.getRepository(ErrOwner).deleteMany([1]),
-        async (em) => em.remove(em.getReference(ErrOwner, 1)),
+        async (em) => void em.remove(em.getReference(ErrOwner, 1)),
       );
       expect(error).toBeInstanceOf(ForeignKeyConstraintViolationException);
     });
@@ -232,7 +232,7 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
     it('throws ForeignKeyConstraintViolationException by filter too', async () => {
       const error = await expectSameFailure(
         (em) => em.getRepository(ErrOwner).deleteMany({ name: 'one' }),
-        async (em) => em.remove(em.getReference(ErrOwner, 1)),
+        async (em) => void em.remove(em.getReference(ErrOwner, 1)),
         // MikroORM's own nativeDelete converts it, as flush does: without the driver's error as cause.
         { cause: false },
       );
@@ -242,7 +242,7 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
     it('does what flush does for an id of the wrong type', async () => {
       const error = await expectSameFailure(
         (em) => items(em).deleteMany(['x' as never]),
-        async (em) => em.remove(em.getReference(ErrItem, 'x' as never)),
+        async (em) => void em.remove(em.getReference(ErrItem, 'x' as never)),
       );
       // PostgreSQL cannot read 'x' as an integer; SQLite compares it, and deletes nothing.
       expect(outcome(error)).toBe(ctx.driver === 'postgresql' ? 'DriverException 22P02' : 'ok');
@@ -284,7 +284,13 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
     // the write lock, and the statement gives up after the busy timeout.
     const interrupt = ctx.driver === 'postgresql' ? db.terminateWhileSleeping : db.whileLocked;
     const expected = ctx.driver === 'postgresql' ? 'DriverException 57P01' : 'LockWaitTimeoutException SQLITE_BUSY';
-    const cases: [string, (em: SqlEntityManager) => Promise<unknown>, (em: SqlEntityManager) => Promise<void>][] = [
+    type Case = readonly [string, (em: SqlEntityManager) => Promise<unknown>, (em: SqlEntityManager) => Promise<void>];
+    const copyCase: Case = [
+      'insertMany (COPY)',
+      (em) => items(em).insertMany([{ id: 70, owner: 1, code: 'slow-i', quantity: 1 }], { copyThreshold: 1 }),
+      async (em) => void em.create(ErrItem, { id: 70, owner: 1, code: 'slow-f', quantity: 1 }),
+    ];
+    const cases: Case[] = [
       [
         'insertMany',
         (em) =>
@@ -293,17 +299,7 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
           }),
         async (em) => void em.create(ErrItem, { id: 70, owner: 1, code: 'slow-f', quantity: 1 }),
       ],
-      ...(ctx.driver === 'postgresql'
-        ? [
-            [
-              'insertMany (COPY)',
-              (em: SqlEntityManager) =>
-                items(em).insertMany([{ id: 70, owner: 1, code: 'slow-i', quantity: 1 }], { copyThreshold: 1 }),
-              async (em: SqlEntityManager) =>
-                void em.create(ErrItem, { id: 70, owner: 1, code: 'slow-f', quantity: 1 }),
-            ] as const,
-          ]
-        : []),
+      ...(ctx.driver === 'postgresql' ? [copyCase] : []),
       [
         'upsertMany',
         (em) => items(em).upsertMany([{ id: 70, owner: 1, code: 'slow-u', quantity: 1 }]),
@@ -319,7 +315,7 @@ describeEachDriver('bulk writes throw what em.flush() throws', (ctx) => {
         (em) => items(em).updateMany([{ id: 9, quantity: 10 }]),
         (em) => change(em, 9, (item) => (item.quantity = 10)),
       ],
-      ['deleteMany', (em) => items(em).deleteMany([9]), async (em) => em.remove(em.getReference(ErrItem, 9))],
+      ['deleteMany', (em) => items(em).deleteMany([9]), async (em) => void em.remove(em.getReference(ErrItem, 9))],
     ];
     for (const [method, bulk, flush] of cases) {
       const what = ctx.driver === 'postgresql' ? 'the backend is terminated mid-statement' : 'the database is locked';
@@ -356,7 +352,7 @@ function useErrorSchema(ctx: DriverContext) {
       ...(ctx.driver === 'sqlite' ? { driverOptions: { timeout: 50 } } : { pool: { max: 40 } }),
     });
     await orm.schema.create();
-    const em = orm.em.fork();
+    const em = orm.em.fork() as SqlEntityManager;
     if (ctx.driver === 'sqlite') {
       const created = await em.execute<{ sql: string; type: string }[]>(
         "select sql, type from sqlite_master where tbl_name = 'err_item' and sql is not null order by type desc",
@@ -394,7 +390,7 @@ function useErrorSchema(ctx: DriverContext) {
     em: () => open().em.fork() as SqlEntityManager,
     /** Every row of both tables. */
     async snapshot() {
-      const em = open().em.fork();
+      const em = open().em.fork() as SqlEntityManager;
       return {
         owners: await em.execute('select * from err_owner order by id'),
         items: await em.execute('select * from err_item order by id'),

@@ -2,6 +2,7 @@
 // throws it for the same failure (here a table that is not there), never the driver's raw error.
 import { Collection, DriverException, type Rel, TableNotFoundException } from '@mikro-orm/core';
 import { Entity, ManyToMany, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useSchema } from '../../../test/support/use-schema.js';
@@ -49,7 +50,7 @@ describeEachDriver('loaders() throw MikroORM exceptions', (ctx) => {
 
   /** Runs `fn` while `table` is renamed away, and puts it back. */
   async function withoutTable<R>(table: string, fn: () => Promise<R>): Promise<R> {
-    const em = db.orm.em.fork();
+    const em = db.orm.em.fork() as SqlEntityManager;
     await em.execute(`alter table ${table} rename to ${table}_gone`);
     try {
       return await fn();
