@@ -1,7 +1,7 @@
 // BaseRepository.insertMany's COPY path on PostgreSQL: taken from copyThreshold rows on, writing what
 // the insert-statement path writes, returning ids in input order, all or nothing, inside the caller's
 // transaction.
-import { ArrayType, EntityRepositoryType, MikroORM, Type } from '@mikro-orm/core';
+import { ArrayType, DriverException, EntityRepositoryType, MikroORM, Type } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -312,19 +312,57 @@ describeEachDriver(
         }
       });
 
-      it('stores array columns element for element', async () => {
-        // (The insert-statement path cannot write them: unnest yields text, which PostgreSQL will not
-        // assign to a text[] column. COPY parses each field with the column's own input function.)
+      it('stores array columns element for element, on the COPY and the statement paths alike', async () => {
         // (MikroORM's ArrayType leaves `NULL` and edge whitespace unquoted, so those do not survive any path.)
         const tags = [['a,b', 'c"d', 'e\\f', '', 'g h', '{x}', 'tab\there', 'ü\nx'], [], null];
-        const ids = await em()
-          .getRepository(CopyValue)
-          .insertMany(
-            tags.map((t) => ({ tags: t })),
-            { copyThreshold: 1 },
-          );
-        const found = await em().find(CopyValue, { id: ids }, { orderBy: { id: 'asc' } });
-        expect(found.map((v) => v.tags)).toEqual(tags);
+        const repo = em().getRepository(CopyValue);
+        const tagsOf = async (ids: readonly number[]) =>
+          (await em().find(CopyValue, { id: [...ids] }, { orderBy: { id: 'asc' } })).map((v) => v.tags);
+        const viaCopy = await repo.insertMany(
+          tags.map((t) => ({ tags: t })),
+          { copyThreshold: 1 },
+        );
+        expect(await tagsOf(viaCopy)).toEqual(tags);
+        const viaInsert = await repo.insertMany(
+          tags.map((t) => ({ tags: t })),
+          { copyThreshold: Number.POSITIVE_INFINITY },
+        );
+        expect(await tagsOf(viaInsert)).toEqual(tags);
+
+        const reversed = [...tags].reverse();
+        await repo.updateMany(viaInsert.map((id, i) => ({ id, tags: reversed[i] })));
+        expect(await tagsOf(viaInsert)).toEqual(reversed);
+        await repo.upsertMany(viaInsert.map((id, i) => ({ id, tags: tags[i] })));
+        expect(await tagsOf(viaInsert)).toEqual(tags);
+        await repo.updateMany(viaInsert, { tags: ['same'] });
+        expect(await tagsOf(viaInsert)).toEqual([['same'], ['same'], ['same']]);
+        await repo.deleteMany([...viaCopy, ...viaInsert]);
+      });
+
+      it('refuses a text longer than its varchar(n) as flush does, on every write path, never truncating it', async () => {
+        const long = 'x'.repeat(41); // `short` is varchar(40)
+        const flushEm = em();
+        flushEm.create(CopyValue, { id: 900, short: long });
+        const viaFlush = await flushEm.flush().catch((e) => e);
+        expect(viaFlush).toBeInstanceOf(DriverException);
+        expect(viaFlush.code).toBe('22001');
+        const repo = em().getRepository(CopyValue);
+        const [id] = await repo.insertMany([{ short: 'fits' }], { copyThreshold: Number.POSITIVE_INFINITY });
+        const before = await em().count(CopyValue);
+        const failures = [
+          await repo.insertMany([{ short: long }], { copyThreshold: Number.POSITIVE_INFINITY }).catch((e) => e),
+          await repo.insertMany([{ short: long }], { copyThreshold: 1 }).catch((e) => e),
+          await repo.upsertMany([{ id: id as number, short: long }]).catch((e) => e),
+          await repo.updateMany([{ id: id as number, short: long }]).catch((e) => e),
+          await repo.updateMany([id as number], { short: long }).catch((e) => e),
+        ];
+        for (const error of failures) {
+          expect(error?.constructor).toBe(viaFlush.constructor);
+          expect(error.code).toBe('22001');
+        }
+        expect(await em().count(CopyValue)).toBe(before);
+        expect((await em().findOneOrFail(CopyValue, id as number)).short).toBe('fits');
+        await repo.deleteMany([id as number]);
       });
 
       it('writes GENERATED ALWAYS identity columns as insert does: ids from the sequence, explicit ids refused', async () => {
