@@ -56,6 +56,7 @@ import { type BulkWriteEvent, emitBulkWrite } from './bulk-write-event.js';
 import { columnRulesOf, primaryKeyProblem } from './column-value.js';
 import { assertEagerLoadPaths, currentEagerLoad, eagerLoadDefault, mergeEagerLoad } from './eager-load-context.js';
 import { assertKnownFilterFields, type ColumnProperty, columnOf, singlePrimaryKey } from './entity-fields.js';
+import { withDriverErrors } from './errors/convert-driver-error.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { runInOperation } from './operation-context.js';
 import { withPrimaryKeyTieBreaker } from './pagination/order-by.js';
@@ -310,6 +311,9 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * transaction (all or nothing), and returns the primary keys in input order. Rows are plain data
    * (relations as entities, references or primary keys) or entity instances; they are written as
    * given: no lifecycle hook runs and the identity map is untouched (MikroORM's `insertMany` contract).
+   * What the database refuses throws the MikroORM exception `em.flush()` throws for it
+   * (`UniqueConstraintViolationException`, `ForeignKeyConstraintViolationException`, ...; the driver's
+   * error as `cause`), and nothing is written; see docs/base-repository.md "Errors".
    *
    * @example
    * ```ts
@@ -342,7 +346,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
    * Inserts rows, or updates the existing row when one collides on `onConflict` (`insert ... on
    * conflict ... do update`), in chunks inside one transaction, and returns the written rows as
    * managed entities in input order, like MikroORM's `upsertMany` (with `action: 'ignore'`, rows
-   * that collided are not returned).
+   * that collided are not returned). Refused writes throw as {@link BaseRepository.insertMany} does.
    *
    * @example
    * ```ts
@@ -369,7 +373,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
   /**
    * Updates rows in chunks inside one transaction, and returns how many rows changed. Two forms:
    * `updateMany(ids, values)` sets the same values on every listed id; `updateMany(rows)` gives each
-   * row its own values (every row carries its primary key).
+   * row its own values (every row carries its primary key). Refused writes throw as
+   * {@link BaseRepository.insertMany} does.
    *
    * @example
    * ```ts
@@ -405,7 +410,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
 
   /**
    * Deletes by a list of primary keys (chunked, one transaction) or by a filter (one statement), and
-   * returns how many rows were deleted.
+   * returns how many rows were deleted. A refused delete (a row still referenced) throws
+   * `ForeignKeyConstraintViolationException`, as `em.flush()` does, and deletes nothing.
    *
    * @example
    * ```ts
@@ -541,7 +547,8 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         this.isOptionsObject(whereOrOptions) ? whereOrOptions : { where: whereOrOptions }
       ) as CountByOptions<T>;
       assertKnownFilterFields(this.meta, options.where);
-      return super.countBy(groupBy, options);
+      // em.countBy runs its query builder straight on the connection, which leaves driver errors raw.
+      return withDriverErrors(this.getEntityManager(), () => super.countBy(groupBy, options));
     });
   }
 
@@ -597,7 +604,7 @@ export class BaseRepository<T extends object> extends SqlEntityRepository<T> {
         const columns = groups.map((g) => raw(`${q('e0')}.${q(g.column)}`));
         qb.groupBy(columns as never).orderBy(columns.map((column) => ({ [column as never]: 'asc' })) as never);
       }
-      const rows = await qb.execute<Dictionary[]>('all', false);
+      const rows = await withDriverErrors(this.getEntityManager(), () => qb.execute<Dictionary[]>('all', false));
       for (const row of rows) {
         for (const alias of numeric) {
           row[alias] = row[alias] == null ? null : Number(row[alias]);

@@ -39,6 +39,8 @@ export {
   mergeEagerLoad,
   runWithEagerLoad,
 } from './eager-load-context.js';
+export { convertDriverError, withDriverErrors } from './errors/convert-driver-error.js';
+export { CopyRowCountError } from './errors/copy-row-count-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidCursorError } from './errors/invalid-cursor-error.js';
 export { InvalidDecoratorError } from './errors/invalid-decorator-error.js';

@@ -1,8 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  CopyRowCountError,
   InvalidArgumentError,
   InvalidCursorError,
   InvalidDecoratorError,
+  MissingDependencyError,
   StratumError,
   UnknownFieldError,
   UnsupportedOperationError,
@@ -16,6 +18,8 @@ describe('StratumError codes', () => {
       new InvalidDecoratorError('@Timed()', 'a method', 'the getter Report.total'),
       new UnknownFieldError('Track', 'colour', 'orderBy', ['id']),
       new UnsupportedOperationError('no'),
+      new CopyRowCountError('"invoice_line"', 2999, 3000),
+      new MissingDependencyError('pg-copy-streams', 'insertMany() COPY'),
     ];
     for (const error of errors) {
       expect(error).toBeInstanceOf(StratumError);
@@ -23,8 +27,15 @@ describe('StratumError codes', () => {
       expect(error.name).toBe(error.constructor.name);
     }
     expectTypeOf(errors[1]!.code).toEqualTypeOf<
-      'E_INVALID_ARGUMENT' | 'E_INVALID_CURSOR' | 'E_INVALID_DECORATOR' | 'E_UNKNOWN_FIELD' | 'E_UNSUPPORTED_OPERATION'
+      | 'E_INVALID_ARGUMENT'
+      | 'E_INVALID_CURSOR'
+      | 'E_INVALID_DECORATOR'
+      | 'E_UNKNOWN_FIELD'
+      | 'E_UNSUPPORTED_OPERATION'
+      | 'E_COPY_ROW_COUNT'
+      | 'E_MISSING_DEPENDENCY'
     >();
+    expectTypeOf(new CopyRowCountError('"t"', 1, 2).code).toEqualTypeOf<'E_COPY_ROW_COUNT'>();
     expectTypeOf(new InvalidCursorError('after', 'x', 'r').code).toEqualTypeOf<'E_INVALID_CURSOR'>();
     expectTypeOf(InvalidCursorError.code).toEqualTypeOf<'E_INVALID_CURSOR'>();
     expectTypeOf(new StratumError('plain').code).toEqualTypeOf<string>();

@@ -1,7 +1,7 @@
 // BaseRepository.insertMany's COPY path on PostgreSQL: taken from copyThreshold rows on, writing what
 // the insert-statement path writes, returning ids in input order, all or nothing, inside the caller's
 // transaction.
-import { ArrayType, EntityRepositoryType, MikroORM, Type } from '@mikro-orm/core';
+import { ArrayType, DriverException, EntityRepositoryType, MikroORM, Type } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { importOptional, loadCopyFrom } from '../src/bulk/postgresql-copy.js';
-import { BaseRepository, InvalidArgumentError, MissingDependencyError } from '../src/index.js';
+import { BaseRepository, CopyRowCountError, InvalidArgumentError, MissingDependencyError } from '../src/index.js';
 
 const LINES = CHINOOK_COUNTS.invoiceLines;
 
@@ -312,19 +312,57 @@ describeEachDriver(
         }
       });
 
-      it('stores array columns element for element', async () => {
-        // (The insert-statement path cannot write them: unnest yields text, which PostgreSQL will not
-        // assign to a text[] column. COPY parses each field with the column's own input function.)
+      it('stores array columns element for element, on the COPY and the statement paths alike', async () => {
         // (MikroORM's ArrayType leaves `NULL` and edge whitespace unquoted, so those do not survive any path.)
         const tags = [['a,b', 'c"d', 'e\\f', '', 'g h', '{x}', 'tab\there', 'ü\nx'], [], null];
-        const ids = await em()
-          .getRepository(CopyValue)
-          .insertMany(
-            tags.map((t) => ({ tags: t })),
-            { copyThreshold: 1 },
-          );
-        const found = await em().find(CopyValue, { id: ids }, { orderBy: { id: 'asc' } });
-        expect(found.map((v) => v.tags)).toEqual(tags);
+        const repo = em().getRepository(CopyValue);
+        const tagsOf = async (ids: readonly number[]) =>
+          (await em().find(CopyValue, { id: [...ids] }, { orderBy: { id: 'asc' } })).map((v) => v.tags);
+        const viaCopy = await repo.insertMany(
+          tags.map((t) => ({ tags: t })),
+          { copyThreshold: 1 },
+        );
+        expect(await tagsOf(viaCopy)).toEqual(tags);
+        const viaInsert = await repo.insertMany(
+          tags.map((t) => ({ tags: t })),
+          { copyThreshold: Number.POSITIVE_INFINITY },
+        );
+        expect(await tagsOf(viaInsert)).toEqual(tags);
+
+        const reversed = [...tags].reverse();
+        await repo.updateMany(viaInsert.map((id, i) => ({ id, tags: reversed[i] })));
+        expect(await tagsOf(viaInsert)).toEqual(reversed);
+        await repo.upsertMany(viaInsert.map((id, i) => ({ id, tags: tags[i] })));
+        expect(await tagsOf(viaInsert)).toEqual(tags);
+        await repo.updateMany(viaInsert, { tags: ['same'] });
+        expect(await tagsOf(viaInsert)).toEqual([['same'], ['same'], ['same']]);
+        await repo.deleteMany([...viaCopy, ...viaInsert]);
+      });
+
+      it('refuses a text longer than its varchar(n) as flush does, on every write path, never truncating it', async () => {
+        const long = 'x'.repeat(41); // `short` is varchar(40)
+        const flushEm = em();
+        flushEm.create(CopyValue, { id: 900, short: long });
+        const viaFlush = await flushEm.flush().catch((e) => e);
+        expect(viaFlush).toBeInstanceOf(DriverException);
+        expect(viaFlush.code).toBe('22001');
+        const repo = em().getRepository(CopyValue);
+        const [id] = await repo.insertMany([{ short: 'fits' }], { copyThreshold: Number.POSITIVE_INFINITY });
+        const before = await em().count(CopyValue);
+        const failures = [
+          await repo.insertMany([{ short: long }], { copyThreshold: Number.POSITIVE_INFINITY }).catch((e) => e),
+          await repo.insertMany([{ short: long }], { copyThreshold: 1 }).catch((e) => e),
+          await repo.upsertMany([{ id: id as number, short: long }]).catch((e) => e),
+          await repo.updateMany([{ id: id as number, short: long }]).catch((e) => e),
+          await repo.updateMany([id as number], { short: long }).catch((e) => e),
+        ];
+        for (const error of failures) {
+          expect(error?.constructor).toBe(viaFlush.constructor);
+          expect(error.code).toBe('22001');
+        }
+        expect(await em().count(CopyValue)).toBe(before);
+        expect((await em().findOneOrFail(CopyValue, id as number)).short).toBe('fits');
+        await repo.deleteMany([id as number]);
       });
 
       it('writes GENERATED ALWAYS identity columns as insert does: ids from the sequence, explicit ids refused', async () => {
@@ -347,6 +385,31 @@ describeEachDriver(
         expect(viaCopy.message).toBe(viaInsert.message);
         expect(await em().count(CopyIdentity)).toBe(50);
       });
+      it('throws CopyRowCountError, writing nothing, when a trigger drops rows from the COPY', async () => {
+        await em().execute(
+          'create function copy_value_skip() returns trigger language plpgsql as $$ begin ' +
+            "if new.text = 'skip' then return null; end if; return new; end $$; " +
+            'create trigger copy_value_skip before insert on copy_value for each row execute function copy_value_skip()',
+        );
+        try {
+          const before = await em().count(CopyValue);
+          const rows = Array.from({ length: 30 }, (_, i) => ({ text: i === 7 ? 'skip' : `kept ${i}` }));
+          const error = await em()
+            .getRepository(CopyValue)
+            .insertMany(rows, { copyThreshold: 1 })
+            .catch((e) => e);
+          expect(error).toBeInstanceOf(CopyRowCountError);
+          expect(error).toMatchObject({ code: 'E_COPY_ROW_COUNT', table: '"copy_value"', written: 29, expected: 30 });
+          expect(await em().count(CopyValue)).toBe(before);
+          // The insert statements return what was really written: the kept rows' ids.
+          const ids = await em().getRepository(CopyValue).insertMany(rows, { copyThreshold: Number.POSITIVE_INFINITY });
+          expect(ids).toHaveLength(29);
+          await em().getRepository(CopyValue).deleteMany(ids);
+        } finally {
+          await em().execute('drop trigger copy_value_skip on copy_value; drop function copy_value_skip()');
+        }
+      });
+
       describe('keys from the sequence', () => {
         const counters = () => em().getRepository(CopyCounter);
         const named = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}` }));

@@ -15,6 +15,7 @@ import {
   SqlitePlatform,
 } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
+import { withDriverErrors } from '../errors/convert-driver-error.js';
 import { UnsupportedOperationError } from '../errors/unsupported-operation-error.js';
 import type { BulkColumn, BulkDialect, BulkStatement } from './bulk-dialect.js';
 import { PostgreSqlBulkDialect } from './postgresql-bulk-dialect.js';
@@ -54,11 +55,13 @@ async function createDialect(em: SqlEntityManager, connection: AbstractSqlConnec
   }
   if (platform instanceof SqlitePlatform) {
     // Inside a transaction SQLite's single connection is taken: ask through the transaction.
-    const rows = await connection.execute<Dictionary[]>(
-      "select compile_options as option from pragma_compile_options where compile_options like 'MAX_VARIABLE_NUMBER=%'",
-      [],
-      'all',
-      em.getTransactionContext(),
+    const rows = await withDriverErrors(em, () =>
+      connection.execute<Dictionary[]>(
+        "select compile_options as option from pragma_compile_options where compile_options like 'MAX_VARIABLE_NUMBER=%'",
+        [],
+        'all',
+        em.getTransactionContext(),
+      ),
     );
     const limit = Number(String(rows[0]?.option ?? '').split('=')[1]);
     // A better-sqlite3 handle (the @mikro-orm/sqlite driver) lets the dialect reuse prepared statements.
@@ -78,31 +81,35 @@ async function createDialect(em: SqlEntityManager, connection: AbstractSqlConnec
 /**
  * Runs one statement with bound parameters on the EntityManager's own write connection, inside its
  * current transaction if there is one, and logs it through MikroORM's logger like any other query.
+ * What the driver throws reaches the caller as MikroORM's exception for it (`convertDriverError`), as
+ * from `em.flush()`.
  */
-export async function executeStatement(
+export function executeStatement(
   em: SqlEntityManager,
   dialect: BulkDialect,
   statement: BulkStatement,
 ): Promise<StatementResult> {
-  const connection = em.getDriver().getConnection('write') as LoggedConnection;
-  await connection.ensureConnection();
-  // MikroORM's `onQuery` hook sees (and may rewrite, e.g. to add a comment) every statement, as it does its own.
-  const sql = em.config.get('onQuery')(statement.sql, statement.params);
-  const result = await connection.executeQuery(
-    sql,
-    async () => {
-      if (dialect.execute) {
-        // Only ever called inside em.transactional(), which holds SQLite's one connection for us.
-        const { rows, affected } = dialect.execute({ sql, params: statement.params });
-        return { rows, affectedRows: affected };
-      }
-      const target = em.getTransactionContext<any>() ?? connection.getClient();
-      const res = await target.executeQuery(CompiledQuery.raw(sql, statement.params));
-      return { rows: res.rows as Dictionary[], affectedRows: Number(res.numAffectedRows ?? res.rows.length) };
-    },
-    { query: sql, params: statement.params },
-  );
-  return { rows: result.rows, affected: result.affectedRows };
+  return withDriverErrors(em, async () => {
+    const connection = em.getDriver().getConnection('write') as LoggedConnection;
+    await connection.ensureConnection();
+    // MikroORM's `onQuery` hook sees (and may rewrite, e.g. to add a comment) every statement, as it does its own.
+    const sql = em.config.get('onQuery')(statement.sql, statement.params);
+    const result = await connection.executeQuery(
+      sql,
+      async () => {
+        if (dialect.execute) {
+          // Only ever called inside em.transactional(), which holds SQLite's one connection for us.
+          const { rows, affected } = dialect.execute({ sql, params: statement.params });
+          return { rows, affectedRows: affected };
+        }
+        const target = em.getTransactionContext<any>() ?? connection.getClient();
+        const res = await target.executeQuery(CompiledQuery.raw(sql, statement.params));
+        return { rows: res.rows as Dictionary[], affectedRows: Number(res.numAffectedRows ?? res.rows.length) };
+      },
+      { query: sql, params: statement.params },
+    );
+    return { rows: result.rows, affected: result.affectedRows };
+  });
 }
 
 /** The bulk column (quoted name and database type) behind a property. */

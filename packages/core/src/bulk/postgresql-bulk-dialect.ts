@@ -15,8 +15,49 @@ export function baseType(column: BulkColumn): string {
   return SERIAL_TYPES[column.type.toLowerCase()] ?? column.type;
 }
 
+/** Types whose length an explicit cast cuts a longer value to (by name), and the same type without a length. */
+const UNBOUNDED: Record<string, string> = {
+  varchar: 'varchar',
+  'character varying': 'varchar',
+  char: 'bpchar',
+  character: 'bpchar',
+  bpchar: 'bpchar',
+  bit: 'varbit',
+  varbit: 'varbit',
+  'bit varying': 'varbit',
+};
+
+/** Whether the column holds arrays (`text[]`, `int[]`...). */
+function isArrayColumn(column: BulkColumn): boolean {
+  return column.type.trim().endsWith(']');
+}
+
+/**
+ * The element type of a column's bound array. Without the column's length: an explicit cast to
+ * `varchar(40)` silently cuts a longer text, while the assignment to the column refuses it (22001)
+ * as `em.flush()`'s insert does. `text` for an array column: `unnest` flattens a `text[][]` into its
+ * elements, so each row's array is bound as its array literal (what MikroORM's `ArrayType` gives)
+ * and cast back to the column type per row ({@link rowValue}).
+ */
+function elementType(column: BulkColumn): string {
+  return isArrayColumn(column) ? 'text' : unbounded(baseType(column));
+}
+
+/** `varchar(40)` → `varchar`, `char(3)[]` → `bpchar[]`: the type without the length a cast cuts to. */
+function unbounded(type: string): string {
+  const [, name = type, dimensions = ''] = /^(.*?)((?:\s*\[\s*\d*\s*\])*)$/.exec(type.trim()) ?? [];
+  const sized = /^([a-z ]+?)\s*\(\s*\d+\s*\)$/i.exec(name);
+  return `${(sized && UNBOUNDED[(sized[1] as string).toLowerCase()]) ?? name}${dimensions}`;
+}
+
 function arrayCast(column: BulkColumn): string {
-  return `${baseType(column)}[]`;
+  return `${elementType(column)}[]`;
+}
+
+/** A row's value of `column` from the unnested `"__stratum_rows"."<name>"`, cast back for array columns. */
+function rowValue(column: BulkColumn, name: string): string {
+  const value = `"__stratum_rows"."${name}"`;
+  return isArrayColumn(column) ? `${value}::${unbounded(baseType(column))}` : value;
 }
 
 /**
@@ -51,9 +92,13 @@ export class PostgreSqlBulkDialect implements BulkDialect {
     returning: readonly BulkColumn[] | '*',
     conflict?: ConflictClause,
   ): BulkStatement {
+    const unnest = `unnest(${columns.map((c, i) => `$${i + 1}::${arrayCast(c)}`).join(', ')})`;
+    // Array columns are cast back per row; other columns come out of unnest as they go in.
+    const select = columns.some(isArrayColumn)
+      ? `select ${columns.map((c, i) => rowValue(c, `c${i}`)).join(', ')} from ${unnest} as "__stratum_rows" (${columns.map((_, i) => `"c${i}"`).join(', ')})`
+      : `select * from ${unnest}`;
     const sql =
-      `insert into ${table} (${columns.map((c) => c.quoted).join(', ')}) ` +
-      `select * from unnest(${columns.map((c, i) => `$${i + 1}::${arrayCast(c)}`).join(', ')})` +
+      `insert into ${table} (${columns.map((c) => c.quoted).join(', ')}) ${select}` +
       conflictSql(conflict) +
       returningSql(returning);
     return { sql, params: transpose(rows, columns.length) };
@@ -68,7 +113,7 @@ export class PostgreSqlBulkDialect implements BulkDialect {
     const all = [key, ...columns];
     const names = ['k', ...columns.map((_, i) => `v${i}`)];
     const sql =
-      `update ${table} set ${columns.map((c, i) => `${c.quoted} = "__stratum_rows"."v${i}"`).join(', ')} ` +
+      `update ${table} set ${columns.map((c, i) => `${c.quoted} = ${rowValue(c, `v${i}`)}`).join(', ')} ` +
       `from unnest(${all.map((c, i) => `$${i + 1}::${arrayCast(c)}`).join(', ')}) as "__stratum_rows" (${names.map((n) => `"${n}"`).join(', ')}) ` +
       `where ${table}.${key.quoted} = "__stratum_rows"."k"`;
     return { sql, params: transpose(rows, all.length) };

@@ -3,6 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Dictionary } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, QueryExecutor } from 'kysely';
+import { convertDriverError } from '../errors/convert-driver-error.js';
+import { CopyRowCountError } from '../errors/copy-row-count-error.js';
 import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import type { BulkColumn, BulkDialect } from './bulk-dialect.js';
 import { executeStatement, type LoggedConnection } from './bulk-writer.js';
@@ -102,7 +104,7 @@ export async function copyInsert<R>(
   const sql = `copy ${insert.table} (${columns.map((c) => c.bulk.quoted).join(', ')}) from stdin`;
   const copied = await runCopy(em, from, sql, copyText(rows, insert.columns, reserved));
   if (copied !== rows.length) {
-    throw new Error(`COPY wrote ${copied} rows of ${rows.length}: the table's triggers or rules changed the rows.`);
+    throw new CopyRowCountError(insert.table, copied, rows.length);
   }
   return keys;
 }
@@ -162,34 +164,55 @@ function consecutive(first: unknown, count: number): unknown[] {
  * Streams `chunks` into `COPY ... FROM STDIN` on the connection of the EntityManager's transaction,
  * holding it for the whole COPY (Kysely queues any other query of the transaction behind it), and
  * logs the statement through MikroORM's logger like any other. Returns the rows COPY reports.
+ * What the server or the driver throws reaches the caller as MikroORM's exception for it
+ * (`convertDriverError`); what producing `chunks` throws (a value's own conversion) as it is.
  */
 async function runCopy(em: SqlEntityManager, from: CopyFrom, text: string, chunks: Iterable<string>): Promise<number> {
-  const connection = em.getDriver().getConnection('write') as LoggedConnection;
-  await connection.ensureConnection();
-  const sql = em.config.get('onQuery')(text, []);
-  const client = (em.getTransactionContext<{ getExecutor(): QueryExecutor }>() ?? connection.getClient()).getExecutor();
-  const result = await connection.executeQuery(
-    sql,
-    () =>
-      client.provideConnection(async (db: DatabaseConnection) => {
-        const stream = from(sql);
-        // Piped before it is submitted: the stream is corked until the server answers CopyInResponse,
-        // and an early error (no such table) then has a listener.
-        const done = pipeline(Readable.from(chunks), stream);
-        try {
-          // Kysely's PostgresConnection hands `sql` to pg's `client.query()`, which runs any object with
-          // a `submit()` method as the active query: pg-copy-streams' stream, on this very client.
-          await db.executeQuery({ sql: stream, parameters: [] } as never);
-        } catch (error) {
-          done.catch(() => {});
-          throw error;
-        }
-        await done;
-        return { rows: [], affectedRows: stream.rowCount };
-      }),
-    { query: sql, params: [] },
-  );
-  return result.affectedRows;
+  let refused: { error: unknown } | undefined;
+  function* source(): Generator<string> {
+    try {
+      yield* chunks;
+    } catch (error) {
+      refused = { error };
+      throw error;
+    }
+  }
+  try {
+    const connection = em.getDriver().getConnection('write') as LoggedConnection;
+    await connection.ensureConnection();
+    const sql = em.config.get('onQuery')(text, []);
+    const client = (
+      em.getTransactionContext<{ getExecutor(): QueryExecutor }>() ?? connection.getClient()
+    ).getExecutor();
+    const result = await connection.executeQuery(
+      sql,
+      () =>
+        client.provideConnection(async (db: DatabaseConnection) => {
+          const stream = from(sql);
+          // Piped before it is submitted: the stream is corked until the server answers CopyInResponse,
+          // and an early error (no such table) then has a listener.
+          const done = pipeline(Readable.from(source()), stream);
+          try {
+            // Kysely's PostgresConnection hands `sql` to pg's `client.query()`, which runs any object with
+            // a `submit()` method as the active query: pg-copy-streams' stream, on this very client.
+            await db.executeQuery({ sql: stream, parameters: [] } as never);
+          } catch (error) {
+            done.catch(() => {});
+            throw error;
+          }
+          await done;
+          return { rows: [], affectedRows: stream.rowCount };
+        }),
+      { query: sql, params: [] },
+    );
+    return result.affectedRows;
+  } catch (error) {
+    // The server then only reports the COPY the client aborted: the rows' own error is the cause.
+    if (refused) {
+      throw refused.error;
+    }
+    throw convertDriverError(em, error);
+  }
 }
 
 /**

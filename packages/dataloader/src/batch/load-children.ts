@@ -6,6 +6,7 @@ import {
   Reference,
   Utils,
 } from '@mikro-orm/core';
+import { withDriverErrors } from '@stratum/core';
 import { keyHash, type LoaderKey, primaryKeyOf, referenceHash } from '../key-hash.js';
 
 /**
@@ -29,9 +30,11 @@ export async function loadChildren<C extends object>(
     ...Utils.asArray(childMeta.orderBy),
     ...childMeta.primaryKeys.map((pk) => ({ [pk]: 'asc' })),
   ];
-  const rows = await em.find<C>(childMeta.class, (prop.where ? { $and: [where, prop.where] } : where) as never, {
-    orderBy: orderBy as never,
-  });
+  const rows = await withDriverErrors(em, () =>
+    em.find<C>(childMeta.class, (prop.where ? { $and: [where, prop.where] } : where) as never, {
+      orderBy: orderBy as never,
+    }),
+  );
   const byParent = new Map<string, C[]>();
   for (const row of rows) {
     const parent = referenceHash(Reference.unwrapReference((row as Record<string, object>)[foreignKey] as object));

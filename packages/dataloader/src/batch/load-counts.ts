@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata, FilterQuery } from '@mikro-orm/core';
+import { withDriverErrors } from '@stratum/core';
 import { keyHash, type LoaderKey, primaryKeyOf } from '../key-hash.js';
 
 /**
@@ -17,8 +18,10 @@ export async function loadCounts(
   // its columns, which then key it by all of them (`1~~~2`, as keyHash hashes `[1, 2]`).
   const columns = meta.properties[foreignKey]?.fieldNames ?? [];
   const groupBy = columns.length > 1 ? columns : foreignKey;
-  const counts = await em.countBy(meta.class, groupBy as never, {
-    where: (extraWhere ? { $and: [where, extraWhere] } : where) as FilterQuery<object>,
-  });
+  const counts = await withDriverErrors(em, () =>
+    em.countBy(meta.class, groupBy as never, {
+      where: (extraWhere ? { $and: [where, extraWhere] } : where) as FilterQuery<object>,
+    }),
+  );
   return keys.map((key) => Number(counts[keyHash(key)] ?? 0));
 }

@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata } from '@mikro-orm/core';
+import { withDriverErrors } from '@stratum/core';
 import { keyHash, type LoaderKey, primaryKeyCondition, primaryKeyOf } from '../key-hash.js';
 
 /**
@@ -11,7 +12,7 @@ export async function loadEntities<T extends object>(
   keys: readonly LoaderKey[],
 ): Promise<(T | null)[]> {
   const pks = keys.map(primaryKeyOf);
-  const rows = await em.find<T>(meta.class, primaryKeyCondition(meta, pks) as never);
+  const rows = await withDriverErrors(em, () => em.find<T>(meta.class, primaryKeyCondition(meta, pks) as never));
   const byKey = new Map<string, T>();
   for (const row of rows) {
     byKey.set(keyHash(row), row);

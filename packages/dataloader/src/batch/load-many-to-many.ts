@@ -1,4 +1,5 @@
 import { type EntityManager, type EntityProperty, type FilterQuery, helper, Reference, Utils } from '@mikro-orm/core';
+import { withDriverErrors } from '@stratum/core';
 import { keyHash, type LoaderKey, primaryKeyOf, referenceHash } from '../key-hash.js';
 import type { PivotSides } from './pivot.js';
 
@@ -28,11 +29,13 @@ export async function loadManyToMany<C extends object>(
         : { [to]: Object.fromEntries(targetMeta.primaryKeys.map((pk) => [pk, 'asc'])) };
   // The relation's own `where` selects among the targets, as in MikroORM's populate.
   const where = { [from]: { $in: keys.map(primaryKeyOf) }, ...(prop.where ? { [to]: prop.where } : {}) };
-  const rows = await em.find(pivot.class, where as FilterQuery<object>, {
-    populate: [to] as never,
-    strategy: 'joined',
-    orderBy: orderBy as never,
-  });
+  const rows = await withDriverErrors(em, () =>
+    em.find(pivot.class, where as FilterQuery<object>, {
+      populate: [to] as never,
+      strategy: 'joined',
+      orderBy: orderBy as never,
+    }),
+  );
   const byOwner = new Map<string, C[]>();
   for (const row of rows as Record<string, object>[]) {
     const target = Reference.unwrapReference(row[to] as object) as C | undefined;
