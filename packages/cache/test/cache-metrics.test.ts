@@ -14,7 +14,8 @@ it('puts the cache counters in the metrics snapshot the profiler exports, until 
 
 it('shows the cache counters in the Prometheus export of @stratum/profiler', async () => {
   const promClient = await import('prom-client');
-  const { registerPrometheusMetrics, startProfiling } = await import('@stratum/profiler');
+  const { startProfiling } = await import('@stratum/profiler');
+  const { registerPrometheusMetrics } = await import('@stratum/profiler/prometheus');
   const cache = new Cache({ store: new MemoryStore(), namespace: 'prom' });
   const off = registerCacheMetrics(cache);
   const profiler = startProfiling();

@@ -22,8 +22,6 @@ export {
 } from './fingerprint/fingerprint.js';
 export { normalizeSql } from './fingerprint/sql-normalizer.js';
 export { type MetricsSnapshot, metricsSnapshot, type PoolStats, poolStats } from './metrics/metrics-snapshot.js';
-export { recordOpenTelemetryMetrics } from './metrics/open-telemetry.js';
-export { type PromClient, registerPrometheusMetrics } from './metrics/prometheus-collectors.js';
 export {
   detectNPlusOne,
   type NPlusOneFinding,

@@ -14,14 +14,14 @@ import {
   metricsSnapshot,
   poolStats,
   profile,
-  recordOpenTelemetryMetrics,
   registerMetric,
-  registerPrometheusMetrics,
   startProfiling,
   toWorkload,
   withSqlComment,
   writeWorkload,
 } from '../src/index.js';
+import { recordOpenTelemetryMetrics } from '../src/opentelemetry.js';
+import { registerPrometheusMetrics } from '../src/prometheus.js';
 
 /** A metric reader that collects on demand, as a test needs (the SDK's own base class). */
 class OnDemandReader extends MetricReader {
