@@ -11,6 +11,7 @@ import {
   Cached,
   CacheKeyError,
   CacheSetupError,
+  cacheOf,
   enableCache,
   InvalidatesCache,
   MemoryStore,
@@ -61,6 +62,12 @@ describeEachDriver('@Cached and @InvalidatesCache on a repository', (ctx) => {
   const chinook = useChinook(ctx);
   // By repository class: the entity it serves (Track) invalidates on write.
   beforeAll(() => enableCache(chinook.orm, { cache, invalidateOnWrite: [TrackRepository] }));
+
+  it('refuses a second enableCache for the same ORM, before it stacks a second set of write hooks', () => {
+    expect(() => enableCache(chinook.orm, { invalidateOnWrite: [TrackRepository] })).toThrow(CacheSetupError);
+    expect(() => enableCache(chinook.orm)).toThrow(/already called for this ORM/);
+    expect(cacheOf(chinook.orm)).toBe(cache); // the first cache stays the ORM's
+  });
   beforeEach(() => store.clear());
 
   it('answers the second call from the cache: no query, a managed entity of the caller’s EntityManager', async () => {

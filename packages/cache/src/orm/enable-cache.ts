@@ -11,6 +11,7 @@ import {
 import { onBulkWrite } from '@stratum/core';
 import type { Cache } from '../cache.js';
 import { Cache as CacheClass } from '../cache.js';
+import { CacheSetupError } from '../errors/cache-setup-error.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { afterCommitSubscriber, runAfterCommit } from './after-commit.js';
 import { setOrmCache } from './orm-caches.js';
@@ -33,7 +34,8 @@ export interface EnableCacheOptions {
 }
 
 /**
- * Connects the cache to a MikroORM instance, once after `MikroORM.init`:
+ * Connects the cache to a MikroORM instance, once after `MikroORM.init` (a second call for the same
+ * ORM throws {@link CacheSetupError}):
  * - `@InvalidatesCache` inside a transaction waits for the commit (needs this hook);
  * - with `invalidateOnWrite`, after every commit the tags of the changed rows are invalidated —
  *   `Track:42` for each row of a flush or of a Stratum bulk operation by id, `Track` for the entity —
@@ -49,6 +51,14 @@ export interface EnableCacheOptions {
  * ```
  */
 export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): void {
+  if (enabled.has(orm.config)) {
+    // A second call would add a second set of write hooks (each invalidating its own cache) and
+    // leave the first cache's hooks in place: refuse instead of stacking them.
+    throw new CacheSetupError(
+      'enableCache(orm) was already called for this ORM: call it once, after MikroORM.init(), with the cache and the entities it should use.',
+    );
+  }
+  enabled.add(orm.config);
   const events = orm.em.getEventManager();
   events.registerSubscriber(afterCommitSubscriber);
   const ormCache =
@@ -116,6 +126,9 @@ export function enableCache(orm: MikroORM, options: EnableCacheOptions = {}): vo
     };
   }
 }
+
+/** The ORMs (by configuration) whose cache is enabled. */
+const enabled = new WeakSet<object>();
 
 /** The database's name for a namespace: `chinook.sqlite` for `/data/chinook.sqlite`, `app` for PostgreSQL's `app`. */
 function databaseName(orm: MikroORM): string {
