@@ -1,18 +1,13 @@
 // Every `import … from '@stratum/…'` shown in the docs (docs/, README.md, each package's README)
 // names an entry point that exists and names that the entry point exports: a user who copies an
 // import from the docs never gets "does not provide an export named …".
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { docPages } from '../../../test/support/doc-pages.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 
-const pages = [
-  ...readdirSync(new URL('docs/', ROOT)).map((f) => `docs/${f}`),
-  'README.md',
-  ...readdirSync(new URL('packages/', ROOT), { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => `packages/${d.name}/README.md`),
-].filter((f) => f.endsWith('.md') && existsSync(new URL(f, ROOT)));
+const pages = docPages();
 
 interface ShownImport {
   page: string;

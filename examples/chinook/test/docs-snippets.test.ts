@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { docPages } from '../../../test/support/doc-pages.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { Album, Invoice, InvoiceLine, Track } from '../src/entities/index.js';
 import { CHINOOK_COUNTS } from '../src/seeder.js';
@@ -30,14 +31,7 @@ function region(file: string): string {
 }
 
 describe('docs snippets', () => {
-  // Every markdown page that may show a snippet: docs/, the README and each package's README.
-  const pages = [
-    ...readdirSync(new URL('docs/', ROOT)).map((f) => `docs/${f}`),
-    'README.md',
-    ...readdirSync(new URL('packages/', ROOT), { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => `packages/${d.name}/README.md`),
-  ].filter((f) => f.endsWith('.md') && existsSync(new URL(f, ROOT)));
+  const pages = docPages(); // docs/, the README and each package's README
   const docs = pages.map((f) => readFileSync(new URL(f, ROOT), 'utf8')).join('\n');
 
   for (const file of readdirSync(SNIPPETS).filter((f) => f.endsWith('.ts'))) {
