@@ -549,10 +549,28 @@ export class Cache {
    * failure, a timeout or an open circuit gives `undefined`, never an exception. An invalidation
    * that does not run to success is recorded as lost (an epoch bump becomes owed).
    */
-  async #try<R>(key: string, operation: string, fn: () => Promise<R>): Promise<R | undefined> {
-    const invalidation = INVALIDATIONS.has(operation);
+  #try<R>(key: string, operation: string, fn: () => Promise<R>): Promise<R | undefined> {
+    if (this.#epoch.owed || this.#breaker.state !== 'closed') return this.#tryGuarded(key, operation, fn);
+    // The common case (circuit closed, no epoch bump owed) in one promise step: every hit takes it.
+    let running: Promise<R>;
+    try {
+      running = this.#timed(operation, fn);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (result) => {
+        this.#breaker.succeeded();
+        return result;
+      },
+      (error: unknown) => this.#failed(key, operation, operation, error),
+    );
+  }
+
+  /** {@link #try} with the circuit open or half-open, or an epoch bump owed. */
+  async #tryGuarded<R>(key: string, operation: string, fn: () => Promise<R>): Promise<R | undefined> {
     if (!this.#breaker.allows() && !this.#storeCameBack()) {
-      if (invalidation) this.#lose();
+      if (INVALIDATIONS.has(operation)) this.#lose();
       return undefined;
     }
     let stage = operation;
@@ -568,17 +586,22 @@ export class Cache {
       this.#breaker.succeeded();
       return result;
     } catch (error) {
-      this.#failedOn = this.#connection();
-      this.#breaker.failed();
-      this.#stats.count(key, 'errors');
-      if (invalidation) this.#lose();
-      try {
-        this.#onError(error, stage);
-      } catch {
-        // a throwing onError must not turn a store failure into a failed call
-      }
-      return undefined;
+      return this.#failed(key, operation, stage, error);
     }
+  }
+
+  /** Records a failed store call (`stage`: the operation, or `epoch` for the bump before it): a miss, never a throw. */
+  #failed(key: string, operation: string, stage: string, error: unknown): undefined {
+    this.#failedOn = this.#connection();
+    this.#breaker.failed();
+    this.#stats.count(key, 'errors');
+    if (INVALIDATIONS.has(operation)) this.#lose();
+    try {
+      this.#onError(error, stage);
+    } catch {
+      // a throwing onError must not turn a store failure into a failed call
+    }
+    return undefined;
   }
 
   /** `fn()`, or a {@link CacheStoreTimeoutError} after `operationTimeoutMs` (a late outcome is dropped). */

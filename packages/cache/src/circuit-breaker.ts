@@ -70,7 +70,6 @@ export class CircuitBreaker {
     return true;
   }
 
-  /** Reports a call that succeeded. */
   /**
    * Lets the next {@link allows} through as a probe at once, whatever is left of the cooldown (the
    * store is known to have a new connection). Does nothing while closed or while a probe runs.
@@ -79,6 +78,7 @@ export class CircuitBreaker {
     if (this.#openedAt !== undefined && !this.#probing) this.#openedAt = Number.NEGATIVE_INFINITY;
   }
 
+  /** Reports a call that succeeded. */
   succeeded(): void {
     const wasOpen = this.#openedAt !== undefined;
     this.#failures = 0;
