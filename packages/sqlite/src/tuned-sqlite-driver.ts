@@ -1,0 +1,45 @@
+import type { Configuration } from '@mikro-orm/core';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { resolveSqliteTuning, type ResolvedSqliteTuning } from './sqlite-tuning.js';
+import { TunedSqliteConnection } from './tuned-sqlite-connection.js';
+
+/**
+ * MikroORM's SQLite driver whose connections (primary and replicas) are {@link TunedSqliteConnection}s.
+ * Used alone (`driver: TunedSqliteDriver`) it applies the `default` preset to the config's `dbName`;
+ * {@link sqliteTuning} returns a subclass carrying your preset and overrides, validated up front.
+ *
+ * @example
+ * ```ts
+ * const orm = await MikroORM.init({ driver: TunedSqliteDriver, dbName: 'app.sqlite', entities });
+ * ```
+ */
+export class TunedSqliteDriver extends SqliteDriver {
+  /** The tuning of this driver class; `undefined` on the base class (the `default` preset is used). */
+  static readonly tuning: ResolvedSqliteTuning | undefined = undefined;
+
+  constructor(config: Configuration) {
+    super(config);
+    const tuning =
+      (new.target as typeof TunedSqliteDriver).tuning ??
+      resolveSqliteTuning({ dbName: config.get('dbName') ?? ':memory:' });
+    const self = this as unknown as { connection: TunedSqliteConnection; replicas: TunedSqliteConnection[] };
+    self.connection = new TunedSqliteConnection(this.config, undefined, 'write', tuning);
+    self.replicas = this.createReplicas(
+      (options) => new TunedSqliteConnection(this.config, options, 'read', tuning),
+    ) as unknown as TunedSqliteConnection[];
+  }
+
+  /**
+   * A driver class carrying this tuning, for MikroORM's `driver` option.
+   *
+   * @example
+   * ```ts
+   * MikroORM.init({ driver: TunedSqliteDriver.with(resolveSqliteTuning({ dbName })), dbName, entities });
+   * ```
+   */
+  static with(tuning: ResolvedSqliteTuning): typeof TunedSqliteDriver {
+    return class extends TunedSqliteDriver {
+      static override readonly tuning = tuning;
+    };
+  }
+}
