@@ -8,12 +8,15 @@ import {
   type TransactionSettings,
 } from 'kysely';
 
-/** What the dialect's driver reports to its connection: the BEGIN it ran, how long it took, whether it failed busy. */
+/** How the dialect's driver begins transactions and reports each BEGIN. */
 export interface BeginObserver {
   /** `immediate` unless the transaction is read-only (MikroORM's `readOnly: true`) or the connection cannot write. */
   readonly beginMode: (settings: TransactionSettings) => 'immediate' | 'deferred';
-  /** Called after every BEGIN with its duration; `error` when it failed (SQLITE_BUSY after the timeout). */
-  readonly onBegin: (mode: 'immediate' | 'deferred', elapsedMs: number, error: unknown) => unknown;
+  /**
+   * Called after every BEGIN with its duration; `error` when it failed. Returns the error to report
+   * instead (e.g. a typed busy timeout), or `undefined` to report `error` itself.
+   */
+  readonly onBegin: (mode: 'immediate' | 'deferred', elapsedMs: number, error: unknown) => Error | undefined;
 }
 
 /**
@@ -21,14 +24,24 @@ export interface BeginObserver {
  * concurrent writer waits on the busy timeout instead of failing when it upgrades from read to
  * write) and stay `BEGIN DEFERRED` when read-only. kysely's own driver always sends a plain `begin`.
  *
+ * A failed BEGIN is not thrown from the driver: kysely 0.29's `startTransaction().execute()` would
+ * then never release its one SQLite connection, and every later query would hang. It is recorded
+ * instead; {@link ImmediateSqliteDialect.takeBeginFailure} hands it to the caller (MikroORM's
+ * connection, see `TunedSqliteConnection.begin`), which rolls the transaction object back (no SQL is
+ * sent for it, the connection is released) and throws it. Use it with controlled transactions only.
+ *
  * @example
  * ```ts
- * new Kysely({ dialect: new ImmediateSqliteDialect({ database }, { beginMode: () => 'immediate', onBegin: () => undefined }) });
+ * const dialect = new ImmediateSqliteDialect({ database }, { beginMode: () => 'immediate', onBegin: () => undefined });
+ * const trx = await new Kysely({ dialect }).startTransaction().execute();
+ * const failure = dialect.takeBeginFailure();
+ * if (failure) { await trx.rollback().execute(); throw failure; }
  * ```
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #observer: BeginObserver;
+  readonly #failures = new Map<DatabaseConnection, Error>();
 
   constructor(config: SqliteDialectConfig, observer: BeginObserver) {
     super(config);
@@ -37,16 +50,24 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config, this.#observer);
+    return new ImmediateSqliteDriver(this.#config, this.#observer, this.#failures);
+  }
+
+  /** The error of the last failed BEGIN, if one is pending (its rollback will then send no SQL). */
+  takeBeginFailure(): Error | undefined {
+    for (const error of this.#failures.values()) return error;
+    return undefined;
   }
 }
 
 class ImmediateSqliteDriver extends KyselySqliteDriver {
   readonly #observer: BeginObserver;
+  readonly #failures: Map<DatabaseConnection, Error>;
 
-  constructor(config: SqliteDialectConfig, observer: BeginObserver) {
+  constructor(config: SqliteDialectConfig, observer: BeginObserver, failures: Map<DatabaseConnection, Error>) {
     super(config);
     this.#observer = observer;
+    this.#failures = failures;
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings = {}): Promise<void> {
@@ -55,8 +76,16 @@ class ImmediateSqliteDriver extends KyselySqliteDriver {
     try {
       await connection.executeQuery(CompiledQuery.raw(`begin ${mode}`));
     } catch (error) {
-      throw this.#observer.onBegin(mode, performance.now() - started, error) ?? error;
+      const reported = this.#observer.onBegin(mode, performance.now() - started, error);
+      this.#failures.set(connection, reported ?? (error instanceof Error ? error : new Error(String(error))));
+      return;
     }
     this.#observer.onBegin(mode, performance.now() - started, undefined);
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // The BEGIN failed: there is no transaction to roll back, only the connection to release.
+    if (this.#failures.delete(connection)) return;
+    await super.rollbackTransaction(connection);
   }
 }

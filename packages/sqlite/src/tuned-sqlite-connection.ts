@@ -11,7 +11,7 @@ import type {
 import type { Dictionary, NativeQueryBuilder, RawQueryFragment } from '@mikro-orm/sql';
 import { SqliteConnection } from '@mikro-orm/sqlite';
 import type { Database } from 'better-sqlite3';
-import type { Dialect, TransactionSettings } from 'kysely';
+import type { ControlledTransaction, Dialect, TransactionSettings } from 'kysely';
 import { applyPragmas } from './apply-pragmas.js';
 import { SqliteBusyTimeoutError } from './errors/sqlite-busy-timeout-error.js';
 import { SqlitePragmaMismatchError } from './errors/sqlite-pragma-mismatch-error.js';
@@ -43,6 +43,7 @@ export class TunedSqliteConnection extends SqliteConnection {
   #report: PragmaReport | undefined;
   #database: Database | undefined;
   #maintenance: SqliteMaintenance | undefined;
+  #dialect: ImmediateSqliteDialect | undefined;
 
   constructor(
     config: Configuration,
@@ -86,7 +87,7 @@ export class TunedSqliteConnection extends SqliteConnection {
     const database = Reflect.get(this, 'database') as Database;
     this.#database = database;
     const userHook = this.options.onCreateConnection ?? this.config.get('onCreateConnection');
-    return new ImmediateSqliteDialect(
+    this.#dialect = new ImmediateSqliteDialect(
       {
         database,
         onCreateConnection: async (connection) => {
@@ -105,6 +106,18 @@ export class TunedSqliteConnection extends SqliteConnection {
         onBegin: (_mode, elapsedMs, error) => this.#afterLockWait(elapsedMs, error),
       },
     );
+    return this.#dialect;
+  }
+
+  /** Begins like MikroORM's connection; a BEGIN that failed (busy past the timeout) is thrown here. */
+  override async begin(options: Parameters<SqliteConnection['begin']>[0] = {}): Promise<ControlledTransaction<any, any>> {
+    const trx = await super.begin(options);
+    const failure = this.#dialect?.takeBeginFailure();
+    if (failure) {
+      await trx.rollback().execute();
+      throw failure;
+    }
+    return trx;
   }
 
   override async connect(options?: { skipOnConnect?: boolean }): Promise<void> {

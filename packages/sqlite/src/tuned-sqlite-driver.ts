@@ -1,4 +1,5 @@
-import type { Configuration } from '@mikro-orm/core';
+import type { Configuration, DriverException } from '@mikro-orm/core';
+import { SqliteBusyTimeoutError } from './errors/sqlite-busy-timeout-error.js';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { resolveSqliteTuning, type ResolvedSqliteTuning } from './sqlite-tuning.js';
 import { TunedSqliteConnection } from './tuned-sqlite-connection.js';
@@ -27,6 +28,12 @@ export class TunedSqliteDriver extends SqliteDriver {
     self.replicas = this.createReplicas(
       (options) => new TunedSqliteConnection(this.config, options, 'read', tuning),
     ) as unknown as TunedSqliteConnection[];
+  }
+
+  /** Keeps {@link SqliteBusyTimeoutError} as it is instead of wrapping it in a DriverException. */
+  override convertException(exception: Error): DriverException {
+    if (exception instanceof SqliteBusyTimeoutError) return exception as unknown as DriverException;
+    return super.convertException(exception);
   }
 
   /**
