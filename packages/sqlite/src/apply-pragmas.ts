@@ -15,11 +15,17 @@ import type { ResolvedSqliteTuning } from './sqlite-tuning.js';
  * report.mismatches; // []
  * ```
  */
-export async function applyPragmas(connection: DatabaseConnection, tuning: ResolvedSqliteTuning): Promise<PragmaReport> {
+export async function applyPragmas(
+  connection: DatabaseConnection,
+  tuning: ResolvedSqliteTuning,
+): Promise<PragmaReport> {
   const skipped: SkippedPragma[] = [...tuning.skipped];
   for (const [name, value] of Object.entries(tuning.pragmas) as [SqlitePragmaName, SqlitePragmaValue][]) {
     if (tuning.readonly && name === 'journal_mode') {
-      skipped.push({ pragma: name, reason: 'read-only handle: the journal mode of the file is read back, not changed' });
+      skipped.push({
+        pragma: name,
+        reason: 'read-only handle: the journal mode of the file is read back, not changed',
+      });
       continue;
     }
     await connection.executeQuery(CompiledQuery.raw(pragmaSql(name, value)));

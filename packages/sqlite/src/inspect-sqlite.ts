@@ -77,7 +77,9 @@ export function inspectSqlite(target: MikroORM | string, options: InspectSqliteO
   const file = tuned?.file ?? String(target.config.get('dbName'));
   const preset = options.preset ?? tuned?.tuning.preset ?? 'default';
   if (!database?.open) {
-    throw new Error(`inspectSqlite: the ORM's connection to ${file} is not open (call it after MikroORM.init, before close)`);
+    throw new Error(
+      `inspectSqlite: the ORM's connection to ${file} is not open (call it after MikroORM.init, before close)`,
+    );
   }
   return inspectDatabase(database, file, preset, tuned);
 }

@@ -15,7 +15,8 @@ const MiB = 1024 * 1024;
 const DEFAULT_REASONS = {
   busy_timeout:
     '5 s: a writer waits for another one instead of failing with SQLITE_BUSY; set first, so journal_mode waits too',
-  journal_mode: 'WAL: readers never block the writer nor the writer them; one fsync per checkpoint instead of per commit',
+  journal_mode:
+    'WAL: readers never block the writer nor the writer them; one fsync per checkpoint instead of per commit',
   synchronous:
     'NORMAL is safe in WAL (no corruption on power loss; the last commits before it may be lost); FULL costs an fsync per commit',
   foreign_keys: 'on: the schema says what references what; SQLite ignores it unless asked, per connection',
@@ -63,7 +64,8 @@ const DEFAULT_PRAGMAS = {
  */
 export const SQLITE_PRESETS: Readonly<Record<SqlitePresetName, SqlitePreset>> = {
   default: {
-    description: 'WAL, synchronous NORMAL, foreign keys, busy timeout, mmap, bounded WAL, larger cache (Rails-8-like, safe)',
+    description:
+      'WAL, synchronous NORMAL, foreign keys, busy timeout, mmap, bounded WAL, larger cache (Rails-8-like, safe)',
     pragmas: DEFAULT_PRAGMAS,
     reasons: DEFAULT_REASONS,
   },
@@ -72,11 +74,13 @@ export const SQLITE_PRESETS: Readonly<Record<SqlitePresetName, SqlitePreset>> = 
     pragmas: { ...DEFAULT_PRAGMAS, synchronous: 'full' },
     reasons: {
       ...DEFAULT_REASONS,
-      synchronous: 'FULL: the WAL is fsynced at every commit, so a commit that returned survives power loss (~3-10x fewer write txns/s)',
+      synchronous:
+        'FULL: the WAL is fsynced at every commit, so a commit that returned survives power loss (~3-10x fewer write txns/s)',
     },
   },
   fast: {
-    description: 'bulk loads and tests: no fsync, larger mmap and cache; an OS crash or power loss may lose or corrupt data',
+    description:
+      'bulk loads and tests: no fsync, larger mmap and cache; an OS crash or power loss may lose or corrupt data',
     pragmas: { ...DEFAULT_PRAGMAS, synchronous: 'off', mmap_size: 1024 * MiB, cache_size: -256 * 1024 },
     reasons: {
       ...DEFAULT_REASONS,
@@ -100,7 +104,8 @@ export const SQLITE_PRESETS: Readonly<Record<SqlitePresetName, SqlitePreset>> = 
       temp_store: DEFAULT_REASONS.temp_store,
       cache_size: DEFAULT_REASONS.cache_size,
       mmap_size: DEFAULT_REASONS.mmap_size,
-      query_only: 'on: this connection refuses every write, so a reporting process cannot change data or take the write lock',
+      query_only:
+        'on: this connection refuses every write, so a reporting process cannot change data or take the write lock',
     },
   },
 };

@@ -62,7 +62,13 @@ export class SqliteMaintenance {
         | { busy: number; log: number; checkpointed: number }
         | undefined;
       if (!row || row.log === -1) return null;
-      const result: CheckpointResult = { mode, busy: row.busy, log: row.log, checkpointed: row.checkpointed, at: Date.now() };
+      const result: CheckpointResult = {
+        mode,
+        busy: row.busy,
+        log: row.log,
+        checkpointed: row.checkpointed,
+        at: Date.now(),
+      };
       this.#stats.checkpoints++;
       this.#stats.lastCheckpoint = result;
       return result;

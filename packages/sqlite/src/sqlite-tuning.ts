@@ -135,7 +135,11 @@ export function resolveSqliteTuning(options: SqliteTuningOptions): ResolvedSqlit
   const merged: Partial<SqlitePragmas> = { ...SQLITE_PRESETS[preset].pragmas, ...overrides };
   const skipped: SkippedPragma[] = [];
   if (memory) {
-    if (overrides.journal_mode !== undefined && overrides.journal_mode !== 'memory' && overrides.journal_mode !== 'off') {
+    if (
+      overrides.journal_mode !== undefined &&
+      overrides.journal_mode !== 'memory' &&
+      overrides.journal_mode !== 'off'
+    ) {
       throw new SqliteConfigError(
         'pragmas.journal_mode',
         `pragmas.journal_mode must be 'memory' or 'off' for an in-memory database (${file} has no file for a WAL), but got: ${describeValue(overrides.journal_mode)}.`,
@@ -144,7 +148,10 @@ export function resolveSqliteTuning(options: SqliteTuningOptions): ResolvedSqlit
     }
     if (overrides.journal_mode === undefined && merged.journal_mode !== undefined) {
       delete merged.journal_mode;
-      skipped.push({ pragma: 'journal_mode', reason: 'an in-memory database has no file: SQLite keeps journal_mode memory' });
+      skipped.push({
+        pragma: 'journal_mode',
+        reason: 'an in-memory database has no file: SQLite keeps journal_mode memory',
+      });
     }
     if (merged.mmap_size !== undefined) {
       delete merged.mmap_size;
@@ -159,7 +166,8 @@ export function resolveSqliteTuning(options: SqliteTuningOptions): ResolvedSqlit
   }
   const reasons: Partial<Record<SqlitePragmaName, string>> = { ...SQLITE_PRESETS[preset].reasons };
   for (const name of Object.keys(overrides) as SqlitePragmaName[]) {
-    reasons[name] = `set by the application (the ${preset} preset says: ${SQLITE_PRESETS[preset].reasons[name] ?? 'nothing'})`;
+    reasons[name] =
+      `set by the application (the ${preset} preset says: ${SQLITE_PRESETS[preset].reasons[name] ?? 'nothing'})`;
   }
   const writes = !readonly && pragmas.query_only !== true;
   return {
@@ -180,7 +188,9 @@ export function resolveSqliteTuning(options: SqliteTuningOptions): ResolvedSqlit
 
 /** `:memory:`, `''` (a private temporary database) and `file:…mode=memory` URIs. */
 export function isMemoryDatabase(dbName: string): boolean {
-  return dbName === ':memory:' || dbName === '' || dbName.startsWith('file::memory:') || /[?&]mode=memory\b/.test(dbName);
+  return (
+    dbName === ':memory:' || dbName === '' || dbName.startsWith('file::memory:') || /[?&]mode=memory\b/.test(dbName)
+  );
 }
 
 function validDbName(dbName: unknown): string {

@@ -110,7 +110,9 @@ export class TunedSqliteConnection extends SqliteConnection {
   }
 
   /** Begins like MikroORM's connection; a BEGIN that failed (busy past the timeout) is thrown here. */
-  override async begin(options: Parameters<SqliteConnection['begin']>[0] = {}): Promise<ControlledTransaction<any, any>> {
+  override async begin(
+    options: Parameters<SqliteConnection['begin']>[0] = {},
+  ): Promise<ControlledTransaction<any, any>> {
     const trx = await super.begin(options);
     const failure = this.#dialect?.takeBeginFailure();
     if (failure) {

@@ -1,7 +1,7 @@
 import type { Configuration, DriverException } from '@mikro-orm/core';
-import { SqliteBusyTimeoutError } from './errors/sqlite-busy-timeout-error.js';
 import { SqliteDriver } from '@mikro-orm/sqlite';
-import { resolveSqliteTuning, type ResolvedSqliteTuning } from './sqlite-tuning.js';
+import { SqliteBusyTimeoutError } from './errors/sqlite-busy-timeout-error.js';
+import { type ResolvedSqliteTuning, resolveSqliteTuning } from './sqlite-tuning.js';
 import { TunedSqliteConnection } from './tuned-sqlite-connection.js';
 
 /**

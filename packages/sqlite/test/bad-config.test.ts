@@ -121,6 +121,10 @@ describe('sqliteTuning refuses, while the config is built', () => {
   it('carries the overrides on top of the preset, in application order', () => {
     const { driver } = sqliteTuning({ dbName: file, preset: 'durable', pragmas: { mmap_size: 0, busy_timeout: 100 } });
     expect(driver.tuning?.pragmas).toMatchObject({ synchronous: 'full', mmap_size: 0, busy_timeout: 100 });
-    expect(Object.keys(driver.tuning?.pragmas ?? {}).slice(0, 3)).toEqual(['busy_timeout', 'journal_mode', 'synchronous']);
+    expect(Object.keys(driver.tuning?.pragmas ?? {}).slice(0, 3)).toEqual([
+      'busy_timeout',
+      'journal_mode',
+      'synchronous',
+    ]);
   });
 });

@@ -40,9 +40,9 @@ it(`${WRITERS} writer and ${READERS} reader processes for ≥ 10 s and ≥ 5,000
   expect(Math.min(...result.reports.map((r) => r.elapsedMs))).toBeGreaterThanOrEqual(MIN_MS);
   expect(writers.reduce((n, r) => n + r.ops, 0)).toBeGreaterThanOrEqual(MIN_WRITES);
   expect(writers.every((r) => r.ops > 0) && readers.every((r) => r.ops > 0)).toBe(true);
-  expect(result.reports.map((r) => ({ name: r.name, busy: r.busyErrors, other: r.otherErrors, last: r.lastError }))).toEqual(
-    result.reports.map((r) => ({ name: r.name, busy: 0, other: 0, last: null })),
-  );
+  expect(
+    result.reports.map((r) => ({ name: r.name, busy: r.busyErrors, other: r.otherErrors, last: r.lastError })),
+  ).toEqual(result.reports.map((r) => ({ name: r.name, busy: 0, other: 0, last: null })));
 });
 
 it('loses and duplicates no row: count, checksum and per-writer sequences match what the writers committed', async () => {

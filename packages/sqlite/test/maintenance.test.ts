@@ -34,7 +34,12 @@ it('never keeps the process alive: a process that leaves its ORM open still exit
   const file = newFile('idle');
   const child = spawn(
     NODE,
-    ['--conditions=@stratum/source', '--import', '@swc-node/register/esm-register', new URL('./fixtures/idle-orm.ts', import.meta.url).pathname],
+    [
+      '--conditions=@stratum/source',
+      '--import',
+      '@swc-node/register/esm-register',
+      new URL('./fixtures/idle-orm.ts', import.meta.url).pathname,
+    ],
     { cwd: ROOT, env: { ...process.env, IDLE_ORM_FILE: file }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

@@ -2,6 +2,7 @@
 // ORM on the same file (SQLite answers synchronous differently there) and after a reconnect.
 import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { DatabaseConnection } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   PRAGMA_ORDER,
@@ -11,7 +12,7 @@ import {
   type SqlitePresetName,
   sqliteTuning,
   sqliteTuningReport,
-  TunedSqliteConnection,
+  type TunedSqliteConnection,
 } from '../src/index.js';
 import { PRAGMA_SPECS } from '../src/pragmas.js';
 import { createLedger, openLedger, removeSqlite, tempSqlitePath } from './fixtures/ledger.js';
@@ -77,7 +78,11 @@ it('sets synchronous explicitly after switching to WAL: the switching connection
   const orm = await open({ dbName: file });
   const connection = orm.em.getDriver().getConnection() as TunedSqliteConnection;
   expect(connection.report?.actual).toMatchObject({ journal_mode: 'wal', synchronous: 'normal' });
-  expect(Object.keys(connection.report?.asked ?? {}).slice(0, 3)).toEqual(['busy_timeout', 'journal_mode', 'synchronous']);
+  expect(Object.keys(connection.report?.asked ?? {}).slice(0, 3)).toEqual([
+    'busy_timeout',
+    'journal_mode',
+    'synchronous',
+  ]);
 });
 
 it('applies the pragmas to read replicas too', async () => {
@@ -98,7 +103,7 @@ it('runs the application’s own onCreateConnection after the tuning', async () 
   const orm = await openLedger({
     ...sqliteTuning({ dbName: file }),
     onCreateConnection: async (connection) => {
-      seen.push(await readPragma(connection, 'journal_mode'));
+      seen.push(await readPragma(connection as DatabaseConnection, 'journal_mode'));
     },
   });
   opened.push(orm);

@@ -1,12 +1,20 @@
 // BEGIN IMMEDIATE for writes, deferred for reads, and a write blocked past the busy timeout: another
 // real connection to the same file (better-sqlite3, as a second process would have) holds the lock.
 import type { MikroORM } from '@mikro-orm/core';
-import type { BaseRepository } from '@stratum/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { BaseRepository } from '@stratum/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SqliteBusyTimeoutError, sqliteTuning, type TunedSqliteConnection } from '../src/index.js';
-import { createLedger, LedgerLine, LedgerTotal, openLedger, removeSqlite, tempSqlitePath, writeLine } from './fixtures/ledger.js';
+import {
+  createLedger,
+  LedgerLine,
+  LedgerTotal,
+  openLedger,
+  removeSqlite,
+  tempSqlitePath,
+  writeLine,
+} from './fixtures/ledger.js';
 
 let file: string;
 let orm: MikroORM;
@@ -102,7 +110,9 @@ it('fails a write blocked past the busy timeout with SqliteBusyTimeoutError nami
   expect(busy.message).toContain(`SQLite write lock on ${file} not acquired after waiting ${busy.waitedMs} ms`);
   other.exec('rollback');
   const em = orm.em.fork() as SqlEntityManager;
-  expect(await em.execute('select writer, seq, amount from ledger_line')).toEqual([{ writer: 'setup', seq: 1, amount: 10 }]);
+  expect(await em.execute('select writer, seq, amount from ledger_line')).toEqual([
+    { writer: 'setup', seq: 1, amount: 10 },
+  ]);
   expect(await em.execute('select lines, sum from ledger_total')).toEqual([{ lines: 1, sum: 10 }]);
   const stats = (orm.em.getDriver().getConnection() as TunedSqliteConnection).stats;
   expect(stats.busyTimeouts).toBe(1);
