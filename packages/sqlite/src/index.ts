@@ -32,3 +32,4 @@ export { type SqliteTuningConfig, sqliteTuning } from './sqlite-tuning-config.js
 export { sqliteTuningReport } from './sqlite-tuning-report.js';
 export { TunedSqliteConnection } from './tuned-sqlite-connection.js';
 export { TunedSqliteDriver } from './tuned-sqlite-driver.js';
+export { TunedSqlitePlatform } from './tuned-sqlite-platform.js';

@@ -3,6 +3,7 @@ import { SqliteDriver } from '@mikro-orm/sqlite';
 import { SqliteBusyTimeoutError } from './errors/sqlite-busy-timeout-error.js';
 import { type ResolvedSqliteTuning, resolveSqliteTuning } from './sqlite-tuning.js';
 import { TunedSqliteConnection } from './tuned-sqlite-connection.js';
+import { TunedSqlitePlatform } from './tuned-sqlite-platform.js';
 
 /**
  * MikroORM's SQLite driver whose connections (primary and replicas) are {@link TunedSqliteConnection}s.
@@ -23,7 +24,12 @@ export class TunedSqliteDriver extends SqliteDriver {
     const tuning =
       (new.target as typeof TunedSqliteDriver).tuning ??
       resolveSqliteTuning({ dbName: config.get('dbName') ?? ':memory:' });
-    const self = this as unknown as { connection: TunedSqliteConnection; replicas: TunedSqliteConnection[] };
+    const self = this as unknown as {
+      connection: TunedSqliteConnection;
+      replicas: TunedSqliteConnection[];
+      platform: TunedSqlitePlatform;
+    };
+    self.platform = new TunedSqlitePlatform();
     self.connection = new TunedSqliteConnection(this.config, undefined, 'write', tuning);
     self.replicas = this.createReplicas(
       (options) => new TunedSqliteConnection(this.config, options, 'read', tuning),

@@ -141,3 +141,23 @@ it('puts WAL bytes, checkpoints and busy waits in the metrics snapshot and the P
   }
   expect(collectMetrics()['sqlite.test']).toBeUndefined();
 });
+
+it('keeps schema refresh working after PRAGMA optimize created sqlite_stat1', async () => {
+  const file = newFile('stat1');
+  const orm = await openLedger(sqliteTuning({ dbName: file }));
+  await createLedger(orm);
+  for (let seq = 1; seq <= 20; seq++) await writeLine(orm, 'w', seq, seq);
+  await orm.close();
+  const again = await openLedger(sqliteTuning({ dbName: file }));
+  try {
+    const [stat] = await again.em
+      .getConnection()
+      .execute<{ n: number }[]>("select count(*) as n from sqlite_master where name = 'sqlite_stat1'");
+    expect(stat?.n).toBe(1);
+    await again.schema.refresh();
+    await again.em.getConnection().execute('insert into ledger_total (id, lines, sum) values (1, 0, 0)');
+    await writeLine(again, 'w', 1, 1);
+  } finally {
+    await again.close();
+  }
+});
