@@ -13,6 +13,7 @@ export {
 export { formatPragmas, type PragmaMismatch, type PragmaReport, type SkippedPragma } from './pragma-report.js';
 export {
   PRAGMA_ORDER,
+  pragmaStatements,
   type SqlitePragmaName,
   type SqlitePragmas,
   type SqlitePragmaValue,

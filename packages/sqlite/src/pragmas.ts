@@ -113,3 +113,19 @@ export const PRAGMA_SPECS: Readonly<Record<SqlitePragmaName, PragmaSpec>> = {
 export function pragmaSql(name: SqlitePragmaName, value: SqlitePragmaValue): string {
   return `pragma ${name} = ${PRAGMA_SPECS[name].toSql(value as never)}`;
 }
+
+/**
+ * The `pragma` statements that set these pragmas, in {@link PRAGMA_ORDER}: for a connection
+ * MikroORM does not open (a raw better-sqlite3 handle, a script, another tool).
+ *
+ * @example
+ * ```ts
+ * for (const sql of pragmaStatements(SQLITE_PRESETS.default.pragmas)) database.exec(sql);
+ * // pragma busy_timeout = 5000; pragma journal_mode = wal; pragma synchronous = normal; …
+ * ```
+ */
+export function pragmaStatements(pragmas: Readonly<Partial<SqlitePragmas>>): string[] {
+  return PRAGMA_ORDER.filter((name) => pragmas[name] !== undefined).map((name) =>
+    pragmaSql(name, pragmas[name] as SqlitePragmaValue),
+  );
+}

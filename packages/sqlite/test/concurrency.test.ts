@@ -5,7 +5,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sqliteTuning } from '../src/index.js';
 import { createLedger, openLedger, removeSqlite, tempSqlitePath } from './fixtures/ledger.js';
-import { type ContentionResult, runContention } from './fixtures/run-contention.js';
+import { type ContentionResult, startContentionPool } from './fixtures/run-contention.js';
 
 const WRITERS = 3;
 const READERS = 3;
@@ -19,15 +19,18 @@ beforeAll(async () => {
   const orm = await openLedger(sqliteTuning({ dbName: file }));
   await createLedger(orm);
   await orm.close();
-  result = await runContention({
-    file,
-    mode: 'stratum-default',
-    writers: WRITERS,
-    readers: READERS,
-    durationMs: MIN_MS,
-    minWrites: MIN_WRITES,
-    hardStopMs: 90_000,
-  });
+  const pool = startContentionPool(WRITERS, READERS);
+  try {
+    result = await pool.round({
+      file,
+      mode: 'stratum-default',
+      durationMs: MIN_MS,
+      minWrites: MIN_WRITES,
+      hardStopMs: 90_000,
+    });
+  } finally {
+    await pool.close();
+  }
 }, 180_000);
 
 afterAll(() => removeSqlite(file));
