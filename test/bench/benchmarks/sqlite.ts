@@ -45,6 +45,12 @@ import {
 import { BASE_INVOICE_LINES, invoiceLineRows } from '../support/chinook-fixture.js';
 
 const REPS = 5;
+/**
+ * Part 1: more repetitions, each in slices that the contenders take turns on, so that figures a few
+ * percent apart (stratum-default against rails8) see the same phases of a noisy machine.
+ */
+const WRITE_REPS = 7;
+const WRITE_SLICES = 4;
 
 /** The pragma sets of part 1: SQLite's defaults (as MikroORM opens it), Rails 8, each Stratum preset that writes. */
 const PRAGMA_SETS = ['mikro-default', 'rails8', 'stratum-default', 'stratum-durable', 'stratum-fast'] as const;
@@ -141,7 +147,9 @@ async function openWriteTargets(base: string, log: (line: string) => void): Prom
 }
 
 function writeContenders(targets: readonly WriteTarget[], txns: number): Contender[] {
-  const rows = invoiceLineRows(txns);
+  const all = invoiceLineRows(txns);
+  const per = Math.ceil(txns / WRITE_SLICES);
+  const sliceRows = (slice: number) => all.slice(slice * per, (slice + 1) * per);
   return targets.flatMap((t): Contender[] => {
     const insert = t.raw.prepare(
       'insert into invoice_line (invoice_id, track_id, unit_price, quantity) values (?, ?, ?, ?)',
@@ -154,8 +162,8 @@ function writeContenders(targets: readonly WriteTarget[], txns: number): Contend
         label: t.set,
         rows: txns,
         note: 'MikroORM: em.fork().transactional(em => em.create(InvoiceLine, row)), one transaction per row',
-        run: async () => {
-          for (const row of rows) {
+        run: async (slice) => {
+          for (const row of sliceRows(slice)) {
             await t.orm.em.fork().transactional(async (em) => {
               em.create(InvoiceLine, row);
             });
@@ -167,8 +175,8 @@ function writeContenders(targets: readonly WriteTarget[], txns: number): Contend
         label: `raw-${t.set}`,
         rows: txns,
         note: `raw better-sqlite3: ${begin}; insert; commit`,
-        run: () => {
-          for (const row of rows) {
+        run: (slice) => {
+          for (const row of sliceRows(slice)) {
             t.raw.exec(begin);
             insert.run(row.invoice, row.track, row.unitPrice, row.quantity);
             t.raw.exec('commit');
@@ -302,8 +310,8 @@ async function mmapReads(
     },
   });
   const results = await interleave([contender('mmap', mmap), contender('no-mmap', plain)], REPS, undefined, { log });
-  const [pages] = await (mmap.em as SqlEntityManager).execute<{ n: number }[]>('pragma page_count');
-  return { results, lines: counts.invoiceLines, bytes: (pages?.n ?? 0) * 4096 };
+  const [pages] = await (mmap.em as SqlEntityManager).execute<{ page_count: number }[]>('pragma page_count');
+  return { results, lines: counts.invoiceLines, bytes: (pages?.page_count ?? 0) * 4096 };
 }
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchReport> {
@@ -323,11 +331,11 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchReport> {
   const applied = stratum ? sqliteTuningReport(stratum.orm) : undefined;
   const writes = await interleave(
     writeContenders(targets, size.txns),
-    REPS,
+    WRITE_REPS,
     async () => {
       for (const t of targets) t.raw.prepare(`delete from invoice_line where id > ${BASE_INVOICE_LINES}`).run();
     },
-    { log },
+    { log, slices: WRITE_SLICES },
   );
   log('part 2: writer and reader processes');
   const contention = await concurrency(size.contentionMs, log);
@@ -363,7 +371,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchReport> {
       `stratum-default as applied: ${applied ? formatPragmas(applied) : 'unknown'}`,
       `rails8: ${pragmaStatements(RAILS8_PRAGMAS).join('; ')} (MikroORM's deferred BEGIN; raw-rails8 begins deferred too)`,
       'mikro-default: MikroORM 7.2.1 on better-sqlite3 as it opens a file: journal_mode=delete, synchronous=FULL, foreign_keys=on, busy timeout 5 s',
-      `part 1: ${size.txns} one-row transactions per repetition, each pragma set on its own copy of a Chinook file`,
+      `part 1: ${size.txns} one-row transactions per repetition (${WRITE_REPS} repetitions in ${WRITE_SLICES} interleaved slices), each pragma set on its own copy of a Chinook file`,
       ...contention.notes,
       `part 3: Chinook ×${size.readScale}, ${reads.lines} invoice lines, ${(reads.bytes / 1024 / 1024).toFixed(1)} MiB file; both read it through a warm 32 MiB page cache (the preset's), mmap is 128 MiB vs 0`,
       'figures taken on a noisy shared 2-core machine: compare ratios within one run, not across runs',
