@@ -43,7 +43,9 @@ describe('the example from the command line', () => {
     const run = runTs(['examples/chinook/src/seed.ts', '--scale', '3'], { STRATUM_SQLITE_PATH: SQLITE_FILE });
     expect(run.status).toBe(0);
     // The example config's @stratum/sqlite default preset, as applied and read back.
-    expect(run.stdout).toMatch(/SQLite pragmas: busy_timeout=5000 journal_mode=wal synchronous=normal foreign_keys=true /);
+    expect(run.stdout).toMatch(
+      /SQLite pragmas: busy_timeout=5000 journal_mode=wal synchronous=normal foreign_keys=true /,
+    );
     const db = new Database(SQLITE_FILE, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -62,7 +64,9 @@ describe('the example from the command line', () => {
   it('runs the demo on the tuned SQLite: applied pragmas in one line, the WAL size at the end', () => {
     const run = runTs(['examples/chinook/src/demo.ts'], { STRATUM_SQLITE_PATH: SQLITE_FILE });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/\nSQLite pragmas: busy_timeout=5000 journal_mode=wal synchronous=normal .*mmap_size=134217728/);
+    expect(run.stdout).toMatch(
+      /\nSQLite pragmas: busy_timeout=5000 journal_mode=wal synchronous=normal .*mmap_size=134217728/,
+    );
     expect(run.stdout).toMatch(/\nSQLite WAL file at the end: \d+ KiB\n/);
     expect(run.stdout).toContain('SQLite WAL file after close (TRUNCATE checkpoint): 0 KiB');
   });
