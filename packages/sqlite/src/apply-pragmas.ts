@@ -40,7 +40,15 @@ export async function applyPragmas(
   return { file: tuning.file, asked: tuning.pragmas, actual, mismatches, skipped };
 }
 
-/** The current value of a pragma on this connection, in the type of `SqlitePragmas`. */
+/**
+ * The current value of a pragma on this connection, in the type of `SqlitePragmas`; `undefined` when
+ * SQLite returns no row (e.g. `mmap_size` on `:memory:`).
+ *
+ * @example
+ * ```ts
+ * await readPragma(connection, 'synchronous'); // 'normal'
+ * ```
+ */
 export async function readPragma(
   connection: DatabaseConnection,
   name: SqlitePragmaName,

@@ -33,6 +33,11 @@ export type SqlitePragmaValue = SqlitePragmas[SqlitePragmaName];
  * (which needs a lock) waits instead of failing; `journal_mode` before `synchronous`, because the
  * connection that switches a file to WAL otherwise reads `synchronous` back as FULL; `query_only`
  * last, since it forbids the writes the earlier ones may need.
+ *
+ * @example
+ * ```ts
+ * PRAGMA_ORDER.slice(0, 3); // ['busy_timeout', 'journal_mode', 'synchronous']
+ * ```
  */
 export const PRAGMA_ORDER: readonly SqlitePragmaName[] = [
   'busy_timeout',

@@ -1,5 +1,6 @@
 import { describeReceived as describeValue } from './describe-received.js';
 import { SqliteConfigError } from './errors/sqlite-config-error.js';
+import { describeMismatches } from './errors/sqlite-pragma-mismatch-error.js';
 import type { PragmaMismatch, SkippedPragma } from './pragma-report.js';
 import { PRAGMA_ORDER, PRAGMA_SPECS, type SqlitePragmaName, type SqlitePragmas } from './pragmas.js';
 import { SQLITE_PRESETS, type SqlitePresetName } from './presets.js';
@@ -186,7 +187,15 @@ export function resolveSqliteTuning(options: SqliteTuningOptions): ResolvedSqlit
   };
 }
 
-/** `:memory:`, `''` (a private temporary database) and `file:…mode=memory` URIs. */
+/**
+ * Whether a `dbName` is an in-memory database: `:memory:`, `''` (a private temporary database) and
+ * `file::memory:` / `file:…?mode=memory` URIs.
+ *
+ * @example
+ * ```ts
+ * isMemoryDatabase('file:shared?mode=memory&cache=shared'); // true
+ * ```
+ */
 export function isMemoryDatabase(dbName: string): boolean {
   return (
     dbName === ':memory:' || dbName === '' || dbName.startsWith('file::memory:') || /[?&]mode=memory\b/.test(dbName)
@@ -320,6 +329,5 @@ function validOnMismatch(value: unknown): ResolvedSqliteTuning['onMismatch'] {
 }
 
 function warnMismatch(file: string, mismatches: readonly PragmaMismatch[]): void {
-  const list = mismatches.map((m) => `${m.pragma} asked ${String(m.asked)}, the database says ${String(m.actual)}`);
-  console.warn(`@stratum/sqlite: ${file}: ${list.join('; ')}`);
+  console.warn(`@stratum/sqlite: ${file}: ${describeMismatches(mismatches)}.`);
 }

@@ -3,7 +3,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   PRAGMA_ORDER,
   readPragma,
@@ -136,7 +136,7 @@ describe('a read-only handle', () => {
     ).resolves.toEqual([{ n: 0 }]);
   });
 
-  it('on a file in rollback-journal mode: warns that journal_mode is delete, not wal; strict refuses to connect', async () => {
+  it('on a file in rollback-journal mode: warns (by default on the console) that journal_mode is delete, not wal; strict refuses to connect', async () => {
     const file = newFile('ro-delete');
     const writer = await open({ dbName: file, pragmas: { journal_mode: 'delete' } });
     await createLedger(writer);
@@ -145,6 +145,16 @@ describe('a read-only handle', () => {
     const reader = await open({ dbName: file, readonly: true, onMismatch: (_f, m) => warnings.push(...m) });
     expect(warnings).toEqual([{ pragma: 'journal_mode', asked: 'wal', actual: 'delete' }]);
     await reader.close();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const quiet = await open({ dbName: file, readonly: true });
+      await quiet.close();
+      expect(warn.mock.calls).toEqual([
+        [`@stratum/sqlite: ${file}: journal_mode asked wal, the database says delete.`],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
     await expect(open({ dbName: file, readonly: true, strict: true })).rejects.toMatchObject({
       code: 'E_SQLITE_PRAGMA_MISMATCH',
       message: `${file}: journal_mode asked wal, the database says delete.`,

@@ -116,6 +116,7 @@ it('fails a write blocked past the busy timeout with SqliteBusyTimeoutError nami
   expect(await em.execute('select lines, sum from ledger_total')).toEqual([{ lines: 1, sum: 10 }]);
   const stats = (orm.em.getDriver().getConnection() as TunedSqliteConnection).stats;
   expect(stats.busyTimeouts).toBe(1);
+  expect(stats.busyWaits).toBeGreaterThanOrEqual(1);
   // The ORM is fine afterwards.
   await writeLine(orm, 'after', 1, 3);
   expect(await em.execute('select sum from ledger_total')).toEqual([{ sum: 13 }]);
