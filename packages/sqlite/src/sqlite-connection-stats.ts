@@ -12,9 +12,9 @@ export interface CheckpointResult {
 }
 
 /**
- * Counters of one tuned connection, for inspection and metrics. A busy wait is a BEGIN IMMEDIATE or
- * write that took 1 ms or more: SQLite's busy handler sleeps at least 1 ms, an uncontended BEGIN
- * takes microseconds.
+ * Counters of one tuned connection, for inspection and metrics. A busy wait is a BEGIN that took
+ * 1 ms or more (SQLite's busy handler sleeps at least 1 ms, an uncontended BEGIN takes microseconds),
+ * or any statement that failed busy after the timeout (a busy timeout, counted in both).
  */
 export interface SqliteConnectionStats {
   checkpoints: number;

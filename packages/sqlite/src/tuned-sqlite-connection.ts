@@ -103,7 +103,7 @@ export class TunedSqliteConnection extends SqliteConnection {
       {
         beginMode: (settings: TransactionSettings) =>
           settings.accessMode === 'read only' ? 'deferred' : this.tuning.transactions,
-        onBegin: (_mode, elapsedMs, error) => this.#afterLockWait(elapsedMs, error),
+        onBegin: (_mode, elapsedMs, error) => this.#afterLockWait(elapsedMs, error, true),
       },
     );
     return this.#dialect;
@@ -150,14 +150,19 @@ export class TunedSqliteConnection extends SqliteConnection {
     try {
       return await super.execute<T>(query, params, method, ctx, loggerContext);
     } catch (error) {
-      throw this.#afterLockWait(performance.now() - started, error) ?? error;
+      // Only failures count here: any statement may take ≥ 1 ms for reasons other than a lock.
+      throw this.#afterLockWait(performance.now() - started, error, false) ?? error;
     }
   }
 
-  /** Counts a busy wait; turns SQLITE_BUSY into the typed error (returned, the caller throws it). */
-  #afterLockWait(elapsedMs: number, error: unknown): SqliteBusyTimeoutError | undefined {
-    if (elapsedMs >= BUSY_WAIT_MS && (error === undefined || isBusy(error))) this.stats.busyWaits++;
-    if (error === undefined || !isBusy(error)) return undefined;
+  /**
+   * Counts a busy wait (a BEGIN that took ≥ 1 ms, or any statement that timed out busy); turns
+   * SQLITE_BUSY into the typed error (returned, the caller throws it).
+   */
+  #afterLockWait(elapsedMs: number, error: unknown, isBegin: boolean): SqliteBusyTimeoutError | undefined {
+    const busy = error !== undefined && isBusy(error);
+    if (busy || (isBegin && error === undefined && elapsedMs >= BUSY_WAIT_MS)) this.stats.busyWaits++;
+    if (!busy) return undefined;
     this.stats.busyTimeouts++;
     return new SqliteBusyTimeoutError(
       this.file,
