@@ -1,6 +1,6 @@
 // BEGIN IMMEDIATE for writes, deferred for reads, and a write blocked past the busy timeout: another
 // real connection to the same file (better-sqlite3, as a second process would have) holds the lock.
-import type { MikroORM } from '@mikro-orm/core';
+import { LockWaitTimeoutException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { BaseRepository } from '@stratum/core';
 import Database from 'better-sqlite3';
@@ -104,7 +104,9 @@ it('fails a write blocked past the busy timeout with SqliteBusyTimeoutError nami
   const error = await writeLine(orm, 'blocked', 1, 7).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(SqliteBusyTimeoutError);
   const busy = error as SqliteBusyTimeoutError;
-  expect(busy).toMatchObject({ code: 'E_SQLITE_BUSY_TIMEOUT', file, timeoutMs: 300 });
+  expect(busy).toBeInstanceOf(LockWaitTimeoutException); // what MikroORM names it: apps' catch blocks still work
+  expect(busy).toMatchObject({ code: 'SQLITE_BUSY', file, timeoutMs: 300 });
+  expect((busy.cause as { code?: string }).code).toBe('SQLITE_BUSY');
   expect(busy.waitedMs).toBeGreaterThanOrEqual(290);
   expect(Date.now() - started).toBeLessThan(5_000);
   expect(busy.message).toContain(`SQLite write lock on ${file} not acquired after waiting ${busy.waitedMs} ms`);
