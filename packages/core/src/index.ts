@@ -19,6 +19,7 @@ export {
   legacyMethodDescriptor,
   memberName,
 } from './decorators/decorator-target.js';
+export { type DecoratorSpec, defineDecorator } from './decorators/define-decorator.js';
 export {
   type AnyMethod,
   type DecoratedMember,

@@ -1,14 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import {
-  classNameOf,
-  type DecoratorContextLike,
-  InvalidArgumentError,
-  InvalidDecoratorError,
-  isDecoratorContext,
-  isGeneratorFunction,
-  legacyMethodDescriptor,
-  memberName,
-} from '@stratum/core';
+import { classNameOf, type DecoratedMember, defineDecorator, InvalidArgumentError } from '@stratum/core';
 import { type TimedMetric, timedMetric } from './timed-metrics.js';
 
 /** Options of {@link Timed}. */
@@ -89,14 +80,11 @@ export function Timed(name?: string, options?: TimedOptions): TimedDecorator {
   }
   const awaitThenables = readOptions(options);
   const label = name === undefined ? '@Timed()' : `@Timed(${JSON.stringify(name)})`;
-
-  function decorate(target: unknown, context: unknown, descriptor?: unknown): unknown {
-    if (isDecoratorContext(context)) {
-      return decorateStandard(target, context, label, name, awaitThenables);
-    }
-    return decorateLegacy(target, context, descriptor, label, name, awaitThenables);
-  }
-  return decorate as TimedDecorator;
+  return defineDecorator(label, {
+    // Timing a generator would time creating the iterator, not the work: refuse rather than mislead.
+    generators: 'a method',
+    method: (method, member) => timedMethod(method, member, name, awaitThenables),
+  }) as TimedDecorator;
 }
 
 function readOptions(options: TimedOptions | undefined): boolean {
@@ -121,46 +109,28 @@ function readOptions(options: TimedOptions | undefined): boolean {
   return awaitThenables;
 }
 
-function decorateStandard(
-  method: unknown,
-  context: DecoratorContextLike,
-  label: string,
+/**
+ * The timing wrapper of a decorated method. Its metric is known now when named, or for a legacy
+ * decorator (the class is known); under standard decorators the class part of the default name is
+ * found on the first call, from the receiver.
+ */
+function timedMethod(
+  method: Method,
+  member: DecoratedMember,
   name: string | undefined,
   awaitThenables: boolean,
 ): Method {
-  const key = typeof context.name === 'string' || typeof context.name === 'symbol' ? context.name : undefined;
-  const member = key === undefined ? String(context.name) : memberName(key);
-  if (context.kind !== 'method' || typeof method !== 'function') {
-    throw new InvalidDecoratorError(label, 'a method', `the ${context.kind} ${member}`);
+  if (name !== undefined || member.className !== undefined) {
+    return timeMethod(method, timedMetric(name ?? `${member.className}.${member.label}`), undefined, awaitThenables);
   }
-  assertNotGenerator(method, label, member);
-  if (name !== undefined) {
-    return timeMethod(method as Method, timedMetric(name), undefined, awaitThenables);
-  }
-  const isPrivate = context.private ?? context.isPrivate ?? false;
-  // The class is not known yet: find it on the first call, from the receiver.
   const resolve = (self: unknown, timed: Method): TimedMetric | undefined => {
     if (self === null || self === undefined) {
       return undefined;
     }
-    const owner = isPrivate || key === undefined ? undefined : declaringClassName(self, key, timed);
-    return timedMetric(`${owner ?? classNameOf(self)}.${member}`);
+    const owner = member.isPrivate ? undefined : declaringClassName(self, member.key, timed);
+    return timedMetric(`${owner ?? classNameOf(self)}.${member.label}`);
   };
-  return timeMethod(method as Method, undefined, resolve, awaitThenables);
-}
-
-function decorateLegacy(
-  target: unknown,
-  key: unknown,
-  descriptor: unknown,
-  label: string,
-  name: string | undefined,
-  awaitThenables: boolean,
-): unknown {
-  const { property, member } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
-  assertNotGenerator(property.value, label, member);
-  property.value = timeMethod(property.value as Method, timedMetric(name ?? member), undefined, awaitThenables);
-  return property;
+  return timeMethod(method, undefined, resolve, awaitThenables);
 }
 
 /**
@@ -233,13 +203,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-function assertNotGenerator(method: unknown, label: string, member: string): void {
-  if (isGeneratorFunction(method)) {
-    // Timing a generator would time creating the iterator, not the work: refuse rather than mislead.
-    throw new InvalidDecoratorError(label, 'a method', `the generator method ${member}`);
-  }
 }
 
 /** The name of the class whose prototype (or, for a static method, which itself) holds `method` as `key`. */
