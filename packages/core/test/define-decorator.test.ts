@@ -3,7 +3,6 @@ import { definitionError } from '../../../test/support/definition-error.js';
 import { defineDecorator } from '../src/index.js';
 
 // What the legacy decorator calls below accept (the factory's own signature is untyped).
-// biome-ignore lint/suspicious/noExplicitAny: a decorator of anything, as TypeScript checks decorator calls.
 type LegacyDecorator = (...args: any[]) => any;
 
 // Compiled with legacy decorators here; the standard path of each option is proven by the TC39
