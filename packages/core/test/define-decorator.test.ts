@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { definitionError } from '../../../test/support/definition-error.js';
-import { defineDecorator } from '../src/index.js';
+import { defineDecorator } from '../src/internal.js';
 
 // What the legacy decorator calls below accept (the factory's own signature is untyped).
 type LegacyDecorator = (...args: any[]) => any;

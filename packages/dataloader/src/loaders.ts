@@ -7,7 +7,8 @@ import {
   type EntityProperty,
   ReferenceKind,
 } from '@mikro-orm/core';
-import { InvalidArgumentError, runInBatch, UnknownFieldError } from '@stratum/core';
+import { InvalidArgumentError, UnknownFieldError } from '@stratum/core';
+import { runInBatch } from '@stratum/core/internal';
 import type DataLoader from 'dataloader';
 import { loadChildren } from './batch/load-children.js';
 import { loadCounts } from './batch/load-counts.js';

@@ -1,10 +1,5 @@
-import {
-  type AnyMethod,
-  type DualMethodDecorator,
-  InvalidArgumentError,
-  methodDecorator,
-  parameterNames,
-} from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
+import { type AnyMethod, type DualMethodDecorator, methodDecorator, parameterNames } from '@stratum/core/internal';
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
 import { runAfterCommit } from '../orm/after-commit.js';

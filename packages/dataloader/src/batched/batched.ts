@@ -1,12 +1,5 @@
-import {
-  classNameOf,
-  type DecoratedMember,
-  defineDecorator,
-  InvalidArgumentError,
-  InvalidDecoratorError,
-  memberName,
-  runInBatch,
-} from '@stratum/core';
+import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
+import { classNameOf, type DecoratedMember, defineDecorator, memberName, runInBatch } from '@stratum/core/internal';
 import { type BatchedOptions, type ResolvedBatchedOptions, readBatchedOptions } from './batched-options.js';
 import { KeyBatcher } from './key-batcher.js';
 

@@ -1,8 +1,8 @@
+import { BaseRepository, InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
 import {
   type ActiveEagerLoad,
   assertEagerLoadPaths,
   assertPopulatePaths,
-  BaseRepository,
   classNameOf,
   defineDecorator,
   describeDecoratorTarget,
@@ -10,11 +10,9 @@ import {
   EAGER_LOAD_STRATEGIES,
   type EagerLoadSpec,
   type EagerLoadStrategy,
-  InvalidArgumentError,
-  InvalidDecoratorError,
   isGeneratorFunction,
   runWithEagerLoad,
-} from '@stratum/core';
+} from '@stratum/core/internal';
 import type { EagerLoadReturnError, FailsWith, RepositoryEntity } from './eager-loaded.js';
 
 /** Options of {@link EagerLoad}. */

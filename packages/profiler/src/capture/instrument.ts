@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { type Configuration, type Dictionary, type MetadataStorage, TransactionContext } from '@mikro-orm/core';
 import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
-import { type BatchCallerTracer, currentBatch, currentOperation, setBatchCallerTracer } from '@stratum/core';
+import { type BatchCallerTracer, currentBatch, currentOperation, setBatchCallerTracer } from '@stratum/core/internal';
 import { CallStack } from './call-stack.js';
 import { CapturedQuery } from './captured-query.js';
 import type { PlanRunner } from './explain-plan.js';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { classNameOf, type DecoratedMember, defineDecorator, InvalidArgumentError } from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
+import { classNameOf, type DecoratedMember, defineDecorator } from '@stratum/core/internal';
 import { type TimedMetric, timedMetric } from './timed-metrics.js';
 
 /** Options of {@link Timed}. */
