@@ -13,7 +13,10 @@ export interface InvalidatesCacheOptions {
   /** Glob patterns over keys (`*`, `?`), e.g. `search:*:{sessionId}`. */
   patterns?: readonly string[];
   tags?: readonly string[];
-  /** The cache to use. Default: the default cache. */
+  /**
+   * The cache to use.
+   * @default the ORM's (`enableCache`) on a repository, else {@link defaultCache}
+   */
   cache?: Cache;
 }
 

@@ -1,5 +1,12 @@
 import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
-import { classNameOf, type DecoratedMember, defineDecorator, memberName, runInBatch } from '@stratum/core/internal';
+import {
+  type AnyMethod,
+  classNameOf,
+  type DecoratedMember,
+  defineDecorator,
+  memberName,
+  runInBatch,
+} from '@stratum/core/internal';
 import { type BatchedOptions, type ResolvedBatchedOptions, readBatchedOptions } from './batched-options.js';
 import { KeyBatcher } from './key-batcher.js';
 
@@ -20,8 +27,6 @@ export interface BatchedDecorator {
     descriptor: TypedPropertyDescriptor<T>,
   ): TypedPropertyDescriptor<T>;
 }
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
  * Batches a single-key method: the calls made on one instance in the same tick become ONE call of
@@ -129,7 +134,7 @@ function checkBatchMethod(
 }
 
 function assertSingleKeyMethod(
-  method: Method,
+  method: AnyMethod,
   label: string,
   member: string,
   options: ResolvedBatchedOptions,
@@ -152,7 +157,7 @@ function assertSingleKeyMethod(
  * The replacement of the decorated method: one {@link KeyBatcher} per instance, made on its first
  * call once the batch method is found.
  */
-function batchedMethod(options: ResolvedBatchedOptions, label: string, name: string): Method {
+function batchedMethod(options: ResolvedBatchedOptions, label: string, name: string): AnyMethod {
   const batchers = new WeakMap<object, KeyBatcher>();
   const batched = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
@@ -185,7 +190,7 @@ function batchedMethod(options: ResolvedBatchedOptions, label: string, name: str
           const loader = describe();
           return runInBatch(
             callers === undefined ? { loader, keys: keys.length } : { loader, keys: keys.length, callers },
-            () => (batch as Method).call(this, keys),
+            () => (batch as AnyMethod).call(this, keys),
           );
         },
         options,

@@ -1,6 +1,7 @@
 import { BaseRepository, InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
 import {
   type ActiveEagerLoad,
+  type AnyMethod,
   assertEagerLoadPaths,
   assertPopulatePaths,
   classNameOf,
@@ -73,8 +74,6 @@ export interface EagerLoadDeclaration {
   readonly populate: readonly string[];
   readonly strategy?: EagerLoadStrategy;
 }
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const OPTION_KEYS = new Set<string>(['strategy']);
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor;
@@ -224,12 +223,12 @@ function setClassDefault(target: unknown, label: string, spec: Spec): void {
  * against its metadata, come from the first receiver of each entity.
  */
 function eagerMethod(
-  original: Method,
+  original: AnyMethod,
   label: string,
   member: string,
   className: string | undefined,
   spec: Spec,
-): Method {
+): AnyMethod {
   const fn: object = original;
   const isGenerator = isGeneratorFunction(fn);
   const isAsync = fn instanceof AsyncFunction;

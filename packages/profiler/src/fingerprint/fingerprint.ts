@@ -59,9 +59,15 @@ export interface Fingerprint {
 
 /** Options of {@link SqlFingerprinter}. */
 export interface SqlFingerprinterOptions {
-  /** Maximum entries of each cache (by SQL text, and by normalized text); default 5000. */
+  /**
+   * Maximum entries of each cache (by SQL text, and by normalized text).
+   * @default 5000
+   */
   readonly capacity?: number;
-  /** SQL longer than this (in characters) is fingerprinted but not cached; default 4096. */
+  /**
+   * SQL longer than this (in characters) is fingerprinted but not cached.
+   * @default 4096
+   */
   readonly maxCachedLength?: number;
 }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '@stratum/core';
-import { classNameOf, type DecoratedMember, defineDecorator } from '@stratum/core/internal';
+import { type AnyMethod, classNameOf, type DecoratedMember, defineDecorator } from '@stratum/core/internal';
 import { type TimedMetric, timedMetric } from './timed-metrics.js';
 
 /** Options of {@link Timed}. */
@@ -28,8 +28,6 @@ export interface TimedDecorator {
   /** Legacy (`experimentalDecorators`) method decorator. */
   <T>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;
 }
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const OPTION_KEYS = new Set<string>(['awaitThenables']);
 const NS_PER_MS = 1_000_000;
@@ -116,15 +114,15 @@ function readOptions(options: TimedOptions | undefined): boolean {
  * found on the first call, from the receiver.
  */
 function timedMethod(
-  method: Method,
+  method: AnyMethod,
   member: DecoratedMember,
   name: string | undefined,
   awaitThenables: boolean,
-): Method {
+): AnyMethod {
   if (name !== undefined || member.className !== undefined) {
     return timeMethod(method, timedMetric(name ?? `${member.className}.${member.label}`), undefined, awaitThenables);
   }
-  const resolve = (self: unknown, timed: Method): TimedMetric | undefined => {
+  const resolve = (self: unknown, timed: AnyMethod): TimedMetric | undefined => {
     if (self === null || self === undefined) {
       return undefined;
     }
@@ -140,11 +138,11 @@ function timedMethod(
  * (and the derived promise) for an async call.
  */
 function timeMethod(
-  original: Method,
+  original: AnyMethod,
   metric: TimedMetric | undefined,
-  resolve: ((self: unknown, timed: Method) => TimedMetric | undefined) | undefined,
+  resolve: ((self: unknown, timed: AnyMethod) => TimedMetric | undefined) | undefined,
   awaitThenables: boolean,
-): Method {
+): AnyMethod {
   const timed = function (this: unknown, ...args: unknown[]): unknown {
     const target = metric ?? resolveMetric(this);
     const started = performance.now();
@@ -184,7 +182,7 @@ function timeMethod(
   };
 
   function resolveMetric(self: unknown): TimedMetric {
-    const found = (resolve as (self: unknown, timed: Method) => TimedMetric | undefined)(self, timed);
+    const found = (resolve as (self: unknown, timed: AnyMethod) => TimedMetric | undefined)(self, timed);
     if (found === undefined) {
       // Called without a receiver: time it, but do not fix the name on that.
       return timedMetric(`anonymous.${original.name || 'method'}`);
@@ -207,7 +205,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** The name of the class whose prototype (or, for a static method, which itself) holds `method` as `key`. */
-function declaringClassName(self: unknown, key: string | symbol, method: Method): string | undefined {
+function declaringClassName(self: unknown, key: string | symbol, method: AnyMethod): string | undefined {
   for (let holder: unknown = self; holder !== null && holder !== undefined; holder = Object.getPrototypeOf(holder)) {
     if (Object.getOwnPropertyDescriptor(holder, key)?.value === method) {
       return classNameOf(holder);
