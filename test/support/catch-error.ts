@@ -3,7 +3,7 @@
  * synchronous error.
  *
  * @example
- * const error = catchError(() => new LruCache(0));
+ * const error = catchError(() => new SqlFingerprinter({ capacity: 0 }));
  * expect(error).toMatchObject({ code: 'E_INVALID_ARGUMENT' });
  */
 export function catchError(fn: () => unknown): unknown {

@@ -1,6 +1,6 @@
 import { DefaultLogger, type LogContext, type LoggerOptions, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { currentOperation, type StratumOperation } from '@stratum/core';
+import { currentOperation, type StratumOperation } from '@stratum/core/internal';
 import { afterAll, beforeAll } from 'vitest';
 import { chinookConfig } from '../../examples/chinook/src/config.js';
 import { seedChinook } from '../../examples/chinook/src/seeder.js';

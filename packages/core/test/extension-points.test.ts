@@ -3,7 +3,8 @@ import { InvoiceLine, Track } from '../../../examples/chinook/src/entities/index
 import { CHINOOK_COUNTS } from '../../../examples/chinook/src/seeder.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
-import { type BulkWriteEvent, currentOperation, onBulkWrite, runInOperation } from '../src/index.js';
+import { type BulkWriteEvent, onBulkWrite } from '../src/index.js';
+import { currentOperation, runInOperation } from '../src/internal.js';
 
 describe('currentOperation', () => {
   it('is undefined outside an operation and the outermost operation inside nested ones', async () => {

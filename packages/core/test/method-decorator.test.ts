@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDecoratorError, methodDecorator, parameterNames } from '../src/index.js';
+import { InvalidDecoratorError } from '../src/index.js';
+import { methodDecorator, parameterNames } from '../src/internal.js';
 
 describe('parameterNames', () => {
   it('names plain parameters, with defaults, and leaves destructured and rest parameters unnamed', () => {

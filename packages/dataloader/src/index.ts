@@ -1,3 +1,4 @@
+export type { EagerLoadStrategy } from '@stratum/core/internal';
 export { BatchResultError } from './batched/batch-result-error.js';
 export { Batched, type BatchedDecorator } from './batched/batched.js';
 export type { BatchedOptions } from './batched/batched-options.js';

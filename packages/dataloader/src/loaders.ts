@@ -7,7 +7,8 @@ import {
   type EntityProperty,
   ReferenceKind,
 } from '@mikro-orm/core';
-import { InvalidArgumentError, runInBatch, UnknownFieldError } from '@stratum/core';
+import { InvalidArgumentError, UnknownFieldError } from '@stratum/core';
+import { runInBatch } from '@stratum/core/internal';
 import type DataLoader from 'dataloader';
 import { loadChildren } from './batch/load-children.js';
 import { loadCounts } from './batch/load-counts.js';
@@ -25,7 +26,8 @@ export interface LoadersOptions {
    * Most keys in one query; a bigger batch is split. MikroORM sends the keys inline in the SQL text
    * (no bound parameters, so SQLite's 32766 and PostgreSQL's 65535 do not apply), and composite keys
    * go as one row-value `in` (no nesting for SQLite's expression-depth limit of 1000); the default
-   * keeps a query's text to tens of kilobytes. @default 5000
+   * keeps a query's text to tens of kilobytes.
+   * @default 5000
    */
   maxBatchSize?: number;
 }

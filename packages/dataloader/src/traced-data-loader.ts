@@ -1,4 +1,4 @@
-import { traceBatchCaller } from '@stratum/core';
+import { traceBatchCaller } from '@stratum/core/internal';
 import DataLoader from 'dataloader';
 
 /** A batch function that also receives where each key was asked for (see `traceBatchCaller`). */

@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/core';
-import { InvalidArgumentError, InvalidDecoratorError, StratumError } from '@stratum/core';
+import { InvalidArgumentError, InvalidDecoratorError, type StratumError } from '@stratum/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Album, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { definitionError } from '../../../test/support/definition-error.js';
 import { tc39Compilers } from '../../../test/support/tc39/run-tc39-fixture.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { Batched, BatchResultError } from '../src/index.js';
@@ -289,16 +290,6 @@ describe('@Batched scheduling', () => {
 });
 
 describe('@Batched misuse, caught when the class is defined (legacy decorators)', () => {
-  function definitionError(define: () => unknown): StratumError {
-    try {
-      define();
-    } catch (error) {
-      expect(error).toBeInstanceOf(StratumError);
-      return error as StratumError;
-    }
-    throw new Error('no error at class definition');
-  }
-
   it('is compiled here with legacy decorators (target, key, descriptor)', () => {
     const calls: number[] = [];
     const observe = (...args: unknown[]) => {

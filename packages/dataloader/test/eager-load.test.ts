@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Loaded, wrap } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
@@ -7,7 +6,6 @@ import {
   type FindPageOptions,
   InvalidArgumentError,
   InvalidDecoratorError,
-  StratumError,
   UnknownFieldError,
 } from '@stratum/core';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -18,6 +16,8 @@ import {
   AlbumRepository,
 } from '../../../examples/chinook/src/repositories/album-repository.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { definitionError } from '../../../test/support/definition-error.js';
+import { tc39Compilers } from '../../../test/support/tc39/run-tc39-fixture.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { checkEagerLoads, EagerLoad, type EagerLoaded, eagerLoadOf } from '../src/index.js';
 
@@ -341,16 +341,6 @@ describeEachDriver('@EagerLoad', (ctx) => {
 });
 
 describe('@EagerLoad misuse throws when the class is defined', () => {
-  function definitionError(define: () => unknown): StratumError {
-    try {
-      define();
-    } catch (error) {
-      expect(error).toBeInstanceOf(StratumError);
-      return error as StratumError;
-    }
-    throw new Error('no error at class definition');
-  }
-
   it('with empty or non-string paths, or without parentheses', () => {
     const empty = definitionError(() => EagerLoad([]));
     expect(empty).toBeInstanceOf(InvalidArgumentError);
@@ -464,7 +454,6 @@ describe('@EagerLoad types', () => {
 });
 
 describe('@EagerLoad as a standard (TC39) decorator', () => {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
   const fixtures = fileURLToPath(new URL('./fixtures/eager-load-tc39/', import.meta.url));
 
   interface FixtureOutput {
@@ -473,36 +462,7 @@ describe('@EagerLoad as a standard (TC39) decorator', () => {
     misuse: Record<string, { name: string; code: string; message: string } | string>;
   }
 
-  /** Runs fixtures/eager-load-tc39/fixture-runner.ts in a child Node and parses what it prints. */
-  function runFixture(extraArgs: string[], env: Record<string, string>): FixtureOutput {
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--conditions=@stratum/source',
-        '--import',
-        '@swc-node/register/esm-register',
-        ...extraArgs,
-        `${fixtures}fixture-runner.ts`,
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, SWC_NODE_PROJECT: `${fixtures}tsconfig.json`, SWC_NODE_CACHE: '0', ...env },
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return JSON.parse(run.stdout) as FixtureOutput;
-  }
-
-  const compilers: [string, () => FixtureOutput][] = [
-    ['swc (decoratorVersion 2022-03)', () => runFixture([], { SWCRC: 'true', SWC_CONFIG_FILE: `${fixtures}.swcrc` })],
-    [
-      'TypeScript (no experimentalDecorators)',
-      () => runFixture(['--import', `${fixtures}register-typescript.mjs`], {}),
-    ],
-  ];
+  const compilers = tc39Compilers<FixtureOutput>(fixtures, 'fixture-runner.ts');
 
   describe.each(compilers)('compiled by %s', (_compiler, compile) => {
     let output: FixtureOutput;

@@ -1,4 +1,3 @@
-export { collectMetrics, InvalidDecoratorError, type MetricValue, registerMetric } from '@stratum/core';
 export type { CallStack } from './capture/call-stack.js';
 export { type ExplainOptions, explainPlan, type QueryPlan, type SequentialScan } from './capture/explain-plan.js';
 export {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { registerMetric } from '@stratum/core';
 import * as promClient from 'prom-client';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Track } from '../../../examples/chinook/src/entities/index.js';
@@ -14,7 +15,6 @@ import {
   metricsSnapshot,
   poolStats,
   profile,
-  registerMetric,
   startProfiling,
   toWorkload,
   withSqlComment,

@@ -1,5 +1,6 @@
 import { wrap } from '@mikro-orm/core';
-import { InvalidArgumentError, runInBatch } from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
+import { runInBatch } from '@stratum/core/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Album, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';

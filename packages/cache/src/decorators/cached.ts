@@ -1,10 +1,5 @@
-import {
-  type AnyMethod,
-  type DualMethodDecorator,
-  InvalidArgumentError,
-  methodDecorator,
-  parameterNames,
-} from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
+import { type AnyMethod, type DualMethodDecorator, methodDecorator, parameterNames } from '@stratum/core/internal';
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
 import { fromCacheable, toCacheable } from '../orm/entity-snapshot.js';
@@ -15,11 +10,16 @@ import { compileKeyTemplate, hashOf, type KeyTemplate } from './key-template.js'
 
 /** Options of {@link Cached}. */
 export interface CachedOptions<R = unknown> {
-  /** The key, with `{param}` / `{param.path}` placeholders. Default: `Class.method:<hash of the arguments>`. */
+  /**
+   * The key, with `{param}` / `{param.path}` placeholders.
+   * @default `Class.method:<hash of the arguments>`
+   */
   key?: string;
   /**
    * How long a value is fresh, in ms: from 1 to {@link MAX_TTL_MS} (fractions are rounded up to whole
-   * ms). Default: the cache's `defaultTtlMs`.
+   * ms). Named without the `Ms` suffix every other duration option has (`WrapOptions.ttlMs`), as
+   * released: it is milliseconds too.
+   * @default the cache's `defaultTtlMs`
    */
   ttl?: number;
   /** Tags (templates too): invalidating one invalidates the entry. */
@@ -28,7 +28,10 @@ export interface CachedOptions<R = unknown> {
   staleWhileRevalidate?: number;
   /** Cache a result only when this says so (e.g. `(track) => track !== null`). */
   condition?: (result: Awaited<R>) => boolean;
-  /** The cache to use. Default: the ORM's (`enableCache`) on a repository, else {@link defaultCache}. */
+  /**
+   * The cache to use.
+   * @default the ORM's (`enableCache`) on a repository, else {@link defaultCache}
+   */
   cache?: Cache;
 }
 

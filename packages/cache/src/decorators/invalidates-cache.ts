@@ -1,10 +1,5 @@
-import {
-  type AnyMethod,
-  type DualMethodDecorator,
-  InvalidArgumentError,
-  methodDecorator,
-  parameterNames,
-} from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
+import { type AnyMethod, type DualMethodDecorator, methodDecorator, parameterNames } from '@stratum/core/internal';
 import type { Cache } from '../cache.js';
 import { defaultCache } from '../default-cache.js';
 import { runAfterCommit } from '../orm/after-commit.js';
@@ -18,7 +13,10 @@ export interface InvalidatesCacheOptions {
   /** Glob patterns over keys (`*`, `?`), e.g. `search:*:{sessionId}`. */
   patterns?: readonly string[];
   tags?: readonly string[];
-  /** The cache to use. Default: the default cache. */
+  /**
+   * The cache to use.
+   * @default the ORM's (`enableCache`) on a repository, else {@link defaultCache}
+   */
   cache?: Cache;
 }
 

@@ -19,14 +19,15 @@ import { setOrmCache } from './orm-caches.js';
 /** Options of {@link enableCache}. */
 export interface EnableCacheOptions {
   /**
-   * The cache of this ORM's decorated repositories (and what its writes invalidate). Default: a new
-   * in-memory cache of its own, namespace `stratum.<dbName>` — two ORMs never share entries.
+   * The cache of this ORM's decorated repositories (and what its writes invalidate).
+   * @default a new in-memory cache of its own, namespace `stratum.<dbName>` (two ORMs never share entries)
    */
   cache?: Cache;
   /**
    * Entities whose writes invalidate their tags automatically: `Track:42` (the row) and `Track` (the
    * entity) — named by entity (`Track`, `'Track'`) or by repository class (`TrackRepository`: its
-   * entity). `true`: every entity. Default: none (opt in per entity or repository).
+   * entity). `true`: every entity.
+   * @default none (opt in per entity or repository)
    */
   invalidateOnWrite?:
     | true

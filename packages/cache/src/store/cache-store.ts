@@ -66,7 +66,8 @@ export interface CacheStore {
   readonly name: string;
   /**
    * `true` for a store that answers from process memory (it cannot hang on a network): the cache
-   * then skips its per-operation timeout, a timer per call. Default: a remote store.
+   * then skips its per-operation timeout, a timer per call.
+   * @default false (a remote store)
    */
   readonly inProcess?: boolean;
   /**

@@ -8,18 +8,31 @@ import type { CacheEntry, CacheRead, CacheStore, CacheStoreStats, CacheWriteOpti
 
 /** Options of {@link MemoryStore}; every bound is a positive integer. */
 export interface MemoryStoreOptions {
-  /** The store's name in stats and logs. Default `'memory'`. */
+  /**
+   * The store's name in stats and logs.
+   * @default 'memory'
+   */
   readonly name?: string;
-  /** At most this many entries; the least recently used goes first. Default 10 000. */
+  /**
+   * At most this many entries; the least recently used goes first.
+   * @default 10_000
+   */
   readonly maxEntries?: number;
   /**
    * At most about this many bytes of entries (an estimate, see {@link MemoryStore}); the least recently
-   * used go first, and one entry larger than this is rejected with `CacheValueError`. Default 64 MiB.
+   * used go first, and one entry larger than this is rejected with `CacheValueError`.
+   * @default 67_108_864 (64 MiB)
    */
   readonly maxBytes?: number;
-  /** At most this many per-key generations are remembered (see {@link MemoryStore}). Default 50 000. */
+  /**
+   * At most this many per-key generations are remembered (see {@link MemoryStore}).
+   * @default 50_000
+   */
   readonly maxGenerations?: number;
-  /** At most this many tag versions are remembered (same scheme as generations). Default 50 000. */
+  /**
+   * At most this many tag versions are remembered (same scheme as generations).
+   * @default 50_000
+   */
   readonly maxTags?: number;
 }
 

@@ -33,22 +33,33 @@ export interface RedisStoreOptions {
    */
   readonly namespace: string;
   /**
-   * How long a key's generation survives its last invalidation, in ms. Default 24 h. It must outlive
-   * any load: a reader that read generation N, loads for longer than this, and finds the generation
-   * key expired (back to 0) has its write refused — but a reader that read generation 0 before an
-   * invalidation whose generation key has since expired would write its old value back.
+   * How long a key's generation survives its last invalidation, in ms. It must outlive any load: a
+   * reader that read generation N, loads for longer than this, and finds the generation key expired
+   * (back to 0) has its write refused — but a reader that read generation 0 before an invalidation
+   * whose generation key has since expired would write its old value back.
+   * @default 86_400_000 (24 h)
    */
   readonly generationTtlMs?: number;
   /**
    * Random spread of `ttlMs`, as a fraction: `0.1` stores each entry for `ttlMs` ± 10 %, so entries
-   * written together do not all expire (and reload) together. Default 0.
+   * written together do not all expire (and reload) together.
+   * @default 0
    */
   readonly ttlJitter?: number;
-  /** Keys per SCAN call of {@link RedisStore.invalidatePattern} and {@link RedisStore.clear}. Default 500. */
+  /**
+   * Keys per SCAN call of {@link RedisStore.invalidatePattern} and {@link RedisStore.clear}.
+   * @default 500
+   */
   readonly scanCount?: number;
-  /** {@link RedisStore.close} quits the client. Default `false`: the caller owns it. */
+  /**
+   * {@link RedisStore.close} quits the client (else the caller owns it).
+   * @default false
+   */
   readonly ownsClient?: boolean;
-  /** The store's {@link CacheStore.name}. Default `'redis'`. */
+  /**
+   * The store's {@link CacheStore.name}.
+   * @default 'redis'
+   */
   readonly name?: string;
 }
 

@@ -30,15 +30,19 @@ export interface TieredStoreOptions {
   readonly subscriber: Redis;
   /**
    * The connection that PUBLISHes invalidations (any client of the same Redis or Cluster, e.g. the
-   * L2's). Default: `subscriber.duplicate()`, owned and quit by {@link TieredStore.close}.
+   * L2's).
+   * @default `subscriber.duplicate()`, owned and quit by {@link TieredStore.close}
    */
   readonly publisher?: Redis | Cluster;
-  /** The pub/sub channel; every process sharing the L2 namespace must use the same. Default `<namespace>:l1-invalidations`. */
+  /**
+   * The pub/sub channel; every process sharing the L2 namespace must use the same.
+   * @default `<namespace>:l1-invalidations`
+   */
   readonly channel?: string;
   /**
    * At most this long (ms) an entry stays in L1 after it was filled, whatever its `expiresAt` — a
    * bound on staleness should an invalidation message be lost without the connection noticing.
-   * Default 60 000.
+   * @default 60_000
    */
   readonly l1TtlMs?: number;
   /**
@@ -46,18 +50,26 @@ export interface TieredStoreOptions {
    * while a PING sent on the subscriber connection at most this long ago has been answered: Redis
    * answers on that connection in order, so every invalidation published before the PING was applied
    * before its answer. A process too busy to read its socket (a CPU-bound loop of L1 hits) stops
-   * being served by L1 after this long and reads L2, which lets it catch up. Default 1 000.
+   * being served by L1 after this long and reads L2, which lets it catch up.
+   * @default 1_000
    */
   readonly maxStalenessMs?: number;
   /**
    * A PING unanswered for this many ms means the subscriber connection may be dead without having
    * said so (no FIN on a partition): L1 is dropped and the connection re-opened. PINGs go out every
-   * `min(heartbeatMs, maxStalenessMs / 4)` ms, to keep L1's lease fresh. Default 1 000.
+   * `min(heartbeatMs, maxStalenessMs / 4)` ms, to keep L1's lease fresh.
+   * @default 1_000
    */
   readonly heartbeatMs?: number;
-  /** {@link TieredStore.close} quits `subscriber`. Default `false`: it is only unsubscribed. */
+  /**
+   * {@link TieredStore.close} quits `subscriber` (else it is only unsubscribed).
+   * @default false
+   */
   readonly ownsSubscriber?: boolean;
-  /** The store's {@link CacheStore.name}. Default `'tiered'`. */
+  /**
+   * The store's {@link CacheStore.name}.
+   * @default 'tiered'
+   */
   readonly name?: string;
 }
 

@@ -1,16 +1,6 @@
-import { InvalidDecoratorError } from '../errors/invalid-decorator-error.js';
-import { classNameOf, isDecoratorContext, isGeneratorFunction, legacyMethodDescriptor } from './decorator-target.js';
+import { type AnyMethod, type DecoratedMember, defineDecorator } from './define-decorator.js';
 
-/** A method as a decorator wraps it. */
-export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
-
-/** What a method decorator knows about the method it decorates. */
-export interface DecoratedMember {
-  /** The method's name, e.g. `findByComposer`. */
-  readonly name: string;
-  /** The declaring class's name when known at decoration time (legacy decorators); TC39: `undefined`. */
-  readonly className: string | undefined;
-}
+export type { AnyMethod, DecoratedMember };
 
 /**
  * A decorator that works both as a TC39 (standard) method decorator and as a legacy
@@ -25,7 +15,8 @@ export interface DualMethodDecorator {
 }
 
 /**
- * Builds a method decorator for both decorator modes from one `wrap(method, member)`: the
+ * Builds a method decorator for both decorator modes from one `wrap(method, member)` (the
+ * {@link defineDecorator} of a plain method decorator): the
  * decorator refuses, when the class is defined, anything but a plain (async or sync) method —
  * getters, setters, fields, accessors, classes, parameters and generator methods — with an
  * {@link InvalidDecoratorError}, and replaces the method by what `wrap` returns.
@@ -44,35 +35,7 @@ export function methodDecorator(
   label: string,
   wrap: (method: AnyMethod, member: DecoratedMember) => AnyMethod,
 ): DualMethodDecorator {
-  return ((target: unknown, key: unknown, descriptor?: unknown) => {
-    if (isDecoratorContext(key)) {
-      const name = String(key.name);
-      if (key.kind !== 'method' || typeof target !== 'function') {
-        throw new InvalidDecoratorError(label, 'a method', `the ${key.kind} ${name}`);
-      }
-      assertNotGenerator(target, label, name);
-      return named(wrap(target as AnyMethod, { name, className: undefined }), name);
-    }
-    const { property, member, key: name } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
-    assertNotGenerator(property.value, label, member);
-    property.value = named(
-      wrap(property.value as AnyMethod, { name: String(name), className: classNameOf(target) }),
-      String(name),
-    );
-    return property;
-  }) as DualMethodDecorator;
-}
-
-/** Gives the wrapper the method's name (stack traces, `fn.name`). */
-function named(wrapper: AnyMethod, name: string): AnyMethod {
-  Object.defineProperty(wrapper, 'name', { value: name, configurable: true });
-  return wrapper;
-}
-
-function assertNotGenerator(method: unknown, label: string, member: string): void {
-  if (isGeneratorFunction(method)) {
-    throw new InvalidDecoratorError(label, 'a method that is not a generator', `the generator method ${member}`);
-  }
+  return defineDecorator(label, { method: wrap }) as DualMethodDecorator;
 }
 
 /**

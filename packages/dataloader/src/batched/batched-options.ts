@@ -28,7 +28,8 @@ export interface BatchedOptions {
    * Most distinct keys in one call of the batch method; more keys in one tick are split into
    * several calls (started together). MikroORM sends a query's values inline in its SQL text, so
    * bound-parameter limits do not apply to a batch method that queries through it; the default keeps
-   * that text to tens of kilobytes. @default 5000
+   * that text to tens of kilobytes.
+   * @default 5000
    */
   maxBatchSize?: number;
   /**
@@ -38,7 +39,10 @@ export interface BatchedOptions {
    * Without `key`, the result is matched by position or by Map (see {@link Batched}).
    */
   key?: string;
-  /** With `key`: give each key all its rows, in the batch method's order (`[]` when none). @default false */
+  /**
+   * With `key`: give each key all its rows, in the batch method's order (`[]` when none).
+   * @default false
+   */
   many?: boolean;
 }
 

@@ -1,14 +1,12 @@
+import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
 import {
+  type AnyMethod,
   classNameOf,
-  type DecoratorContextLike,
-  InvalidArgumentError,
-  InvalidDecoratorError,
-  isDecoratorContext,
-  isGeneratorFunction,
-  legacyMethodDescriptor,
+  type DecoratedMember,
+  defineDecorator,
   memberName,
   runInBatch,
-} from '@stratum/core';
+} from '@stratum/core/internal';
 import { type BatchedOptions, type ResolvedBatchedOptions, readBatchedOptions } from './batched-options.js';
 import { KeyBatcher } from './key-batcher.js';
 
@@ -29,8 +27,6 @@ export interface BatchedDecorator {
     descriptor: TypedPropertyDescriptor<T>,
   ): TypedPropertyDescriptor<T>;
 }
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
  * Batches a single-key method: the calls made on one instance in the same tick become ONE call of
@@ -103,75 +99,48 @@ export function Batched(options: BatchedOptions): BatchedDecorator {
   const resolved = readBatchedOptions(options);
   const label = `@Batched({ batch: ${describeKey(resolved.batch)} })`;
 
-  function decorate(target: unknown, context: unknown, descriptor?: unknown): unknown {
-    if (isDecoratorContext(context)) {
-      return decorateStandard(target, context, label, resolved);
-    }
-    return decorateLegacy(target, context, descriptor, label, resolved);
-  }
-  return decorate as BatchedDecorator;
+  return defineDecorator(label, {
+    generators: 'a single-key method',
+    method: (method, member) => {
+      const where = member.className === undefined ? member.label : `${member.className}.${member.label}`;
+      assertSingleKeyMethod(method, label, where, resolved, member.key);
+      if (member.holder !== undefined) {
+        // Legacy decorators run once the class body is complete: a batch method declared on it (or
+        // inherited) is on the prototype chain. Absent, a subclass or an instance field may still
+        // supply it: the first call on each instance checks.
+        const problem = batchMethodProblem(member.holder, resolved.batch);
+        if (problem !== undefined && problem !== ABSENT) {
+          throw missingBatchMethod(label, resolved, where, problem);
+        }
+      }
+      return batchedMethod(resolved, label, member.label);
+    },
+    // Standard decorators: a method decorator cannot see its siblings, so the first construction of
+    // each class (or its definition, for a static method) checks that the batch method is there.
+    firstConstruction: (instance, member) => checkBatchMethod(instance, member, label, resolved),
+  }) as BatchedDecorator;
 }
 
-function decorateStandard(
-  method: unknown,
-  context: DecoratorContextLike,
+function checkBatchMethod(
+  instance: object,
+  member: DecoratedMember,
   label: string,
   options: ResolvedBatchedOptions,
-): Method {
-  const name = typeof context.name === 'symbol' ? memberName(context.name) : String(context.name);
-  if (context.kind !== 'method' || typeof method !== 'function') {
-    throw new InvalidDecoratorError(label, 'a method', `the ${context.kind} ${name}`);
+): void {
+  const problem = batchMethodProblem(instance, options.batch);
+  if (problem !== undefined) {
+    throw missingBatchMethod(label, options, `${classNameOf(instance)}.${member.label}`, problem);
   }
-  assertSingleKeyMethod(method, label, name, options, context.name);
-  const checked = new WeakSet<object>();
-  // Runs when each instance is constructed (before its fields), or when the class is defined for a
-  // static method: the first time per class, the batch method must be there.
-  context.addInitializer?.(function (this: unknown) {
-    const holder = this as object;
-    const owner = (context.static ?? context.isStatic) ? holder : Object.getPrototypeOf(holder);
-    if (owner === null || checked.has(owner)) {
-      return;
-    }
-    const problem = batchMethodProblem(holder, options.batch);
-    if (problem !== undefined) {
-      throw missingBatchMethod(label, options, `${classNameOf(holder)}.${name}`, problem);
-    }
-    checked.add(owner);
-  });
-  return batchedMethod(method as Method, options, label, name);
-}
-
-function decorateLegacy(
-  target: unknown,
-  key: unknown,
-  descriptor: unknown,
-  label: string,
-  options: ResolvedBatchedOptions,
-): unknown {
-  const { property, member } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
-  assertSingleKeyMethod(property.value, label, member, options, key as string | symbol);
-  // The class body is complete when legacy decorators run: a batch method declared on it (or
-  // inherited) is on the prototype chain. Absent, a subclass or an instance field may still supply it:
-  // the first call on each instance checks.
-  const problem = batchMethodProblem(target as object, options.batch);
-  if (problem !== undefined && problem !== ABSENT) {
-    throw missingBatchMethod(label, options, member, problem);
-  }
-  property.value = batchedMethod(property.value as Method, options, label, memberName(key as string | symbol));
-  return property;
 }
 
 function assertSingleKeyMethod(
-  method: unknown,
+  method: AnyMethod,
   label: string,
   member: string,
   options: ResolvedBatchedOptions,
   key: unknown,
 ): void {
-  if (isGeneratorFunction(method)) {
-    throw new InvalidDecoratorError(label, 'a single-key method', `the generator method ${member}`);
-  }
-  const { length } = method as Method;
+  const { length } = method;
   if (length > 1) {
     throw new InvalidDecoratorError(
       label,
@@ -188,7 +157,7 @@ function assertSingleKeyMethod(
  * The replacement of the decorated method: one {@link KeyBatcher} per instance, made on its first
  * call once the batch method is found.
  */
-function batchedMethod(original: Method, options: ResolvedBatchedOptions, label: string, name: string): Method {
+function batchedMethod(options: ResolvedBatchedOptions, label: string, name: string): AnyMethod {
   const batchers = new WeakMap<object, KeyBatcher>();
   const batched = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
@@ -221,7 +190,7 @@ function batchedMethod(original: Method, options: ResolvedBatchedOptions, label:
           const loader = describe();
           return runInBatch(
             callers === undefined ? { loader, keys: keys.length } : { loader, keys: keys.length, callers },
-            () => (batch as Method).call(this, keys),
+            () => (batch as AnyMethod).call(this, keys),
           );
         },
         options,
@@ -231,8 +200,6 @@ function batchedMethod(original: Method, options: ResolvedBatchedOptions, label:
     }
     return batcher.load(args[0]);
   };
-  Object.defineProperty(batched, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(batched, 'length', { value: original.length, configurable: true });
   return batched;
 }
 

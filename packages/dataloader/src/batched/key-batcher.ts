@@ -1,4 +1,4 @@
-import { traceBatchCaller } from '@stratum/core';
+import { traceBatchCaller } from '@stratum/core/internal';
 import { keyHash, primaryKeyOf } from '../key-hash.js';
 import { BatchResultError } from './batch-result-error.js';
 import type { ResolvedBatchedOptions } from './batched-options.js';

@@ -1,5 +1,6 @@
 import type { EntityMetadata, MikroORM } from '@mikro-orm/core';
-import { assertEagerLoadPaths, BaseRepository, eagerLoadDefault } from '@stratum/core';
+import { BaseRepository } from '@stratum/core';
+import { assertEagerLoadPaths, eagerLoadDefault } from '@stratum/core/internal';
 import { eagerLoadOf } from './eager-load.js';
 
 /** One `@EagerLoad` that {@link checkEagerLoads} checked. */

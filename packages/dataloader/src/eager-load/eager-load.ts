@@ -1,22 +1,19 @@
+import { BaseRepository, InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
 import {
   type ActiveEagerLoad,
+  type AnyMethod,
   assertEagerLoadPaths,
   assertPopulatePaths,
-  BaseRepository,
   classNameOf,
-  type DecoratorContextLike,
+  defineDecorator,
   describeDecoratorTarget,
   EAGER_LOAD_DEFAULT,
   EAGER_LOAD_STRATEGIES,
   type EagerLoadSpec,
   type EagerLoadStrategy,
-  InvalidArgumentError,
-  InvalidDecoratorError,
-  isDecoratorContext,
   isGeneratorFunction,
-  memberName,
   runWithEagerLoad,
-} from '@stratum/core';
+} from '@stratum/core/internal';
 import type { EagerLoadReturnError, FailsWith, RepositoryEntity } from './eager-loaded.js';
 
 /** Options of {@link EagerLoad}. */
@@ -77,8 +74,6 @@ export interface EagerLoadDeclaration {
   readonly populate: readonly string[];
   readonly strategy?: EagerLoadStrategy;
 }
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const OPTION_KEYS = new Set<string>(['strategy']);
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor;
@@ -143,13 +138,29 @@ export function EagerLoad<const Paths extends readonly string[]>(
   const label = `@EagerLoad(${JSON.stringify(populate)})`;
   const spec = { populate, ...(strategy === undefined ? {} : { strategy }) };
 
-  function decorate(target: unknown, context: unknown, descriptor?: unknown): unknown {
-    if (isDecoratorContext(context)) {
-      return decorateStandard(target, context, label, spec);
-    }
-    return decorateLegacy(target, context, descriptor, label, spec);
-  }
-  return decorate as EagerLoadDecorator<Paths>;
+  return defineDecorator(label, {
+    expected: EXPECTED,
+    // Each step of a generator method's iterator runs with the eager load active.
+    generators: 'allow',
+    statics: 'refuse',
+    class: (target) => setClassDefault(target, label, spec),
+    method: (method, member) => {
+      if (member.holder !== undefined && !(member.holder instanceof BaseRepository)) {
+        throw new InvalidDecoratorError(
+          label,
+          EXPECTED,
+          `the method ${member.className}.${member.label}, whose class is not a BaseRepository`,
+        );
+      }
+      return eagerMethod(method, label, member.label, member.className, spec);
+    },
+    // Standard decorators: the method's class is known once an instance is constructed.
+    firstConstruction: (instance, member) => {
+      if (!(instance instanceof BaseRepository)) {
+        throw new InvalidDecoratorError(label, EXPECTED, `the method ${classNameOf(instance)}.${member.label}`);
+      }
+    },
+  }) as EagerLoadDecorator<Paths>;
 }
 
 /**
@@ -194,59 +205,6 @@ function readOptions(options: EagerLoadOptions | undefined): EagerLoadStrategy |
 
 const EXPECTED = 'a method or a class of a BaseRepository subclass';
 
-function decorateStandard(value: unknown, context: DecoratorContextLike, label: string, spec: Spec): unknown {
-  const member =
-    typeof context.name === 'symbol' ? `[${context.name.description ?? ''}]` : String(context.name ?? 'anonymous');
-  if (context.kind === 'class') {
-    setClassDefault(value, label, spec);
-    return undefined;
-  }
-  if (context.kind !== 'method' || typeof value !== 'function') {
-    throw new InvalidDecoratorError(label, EXPECTED, `the ${context.kind} ${member}`);
-  }
-  if (context.static ?? context.isStatic) {
-    throw new InvalidDecoratorError(label, EXPECTED, `the static method ${member}`);
-  }
-  context.addInitializer?.(function (this: unknown) {
-    if (!(this instanceof BaseRepository)) {
-      throw new InvalidDecoratorError(label, EXPECTED, `the method ${classNameOf(this)}.${member}`);
-    }
-  });
-  return eagerMethod(value as Method, label, member, undefined, spec);
-}
-
-function decorateLegacy(target: unknown, key: unknown, descriptor: unknown, label: string, spec: Spec): unknown {
-  if (key === undefined && descriptor === undefined && typeof target === 'function') {
-    setClassDefault(target, label, spec);
-    return undefined;
-  }
-  if (typeof key !== 'string' && typeof key !== 'symbol') {
-    throw new InvalidDecoratorError(label, EXPECTED, describeDecoratorTarget(target, descriptor));
-  }
-  const member = `${classNameOf(target)}.${memberName(key)}`;
-  if (typeof descriptor === 'number') {
-    throw new InvalidDecoratorError(label, EXPECTED, `a parameter of ${member}`);
-  }
-  if (typeof target === 'function') {
-    throw new InvalidDecoratorError(label, EXPECTED, `the static member ${member}`);
-  }
-  if (typeof descriptor !== 'object' || descriptor === null) {
-    throw new InvalidDecoratorError(label, EXPECTED, `the field ${member}`);
-  }
-  const property = descriptor as PropertyDescriptor;
-  if (property.get !== undefined || property.set !== undefined) {
-    throw new InvalidDecoratorError(label, EXPECTED, `the ${property.get ? 'getter' : 'setter'} ${member}`);
-  }
-  if (typeof property.value !== 'function') {
-    throw new InvalidDecoratorError(label, EXPECTED, `the property ${member} (a ${typeof property.value})`);
-  }
-  if (!(target instanceof BaseRepository)) {
-    throw new InvalidDecoratorError(label, EXPECTED, `the method ${member}, whose class is not a BaseRepository`);
-  }
-  property.value = eagerMethod(property.value as Method, label, String(key), classNameOf(target), spec);
-  return property;
-}
-
 function setClassDefault(target: unknown, label: string, spec: Spec): void {
   const name = classNameOf(target);
   if (typeof target !== 'function' || !(target.prototype instanceof BaseRepository)) {
@@ -265,12 +223,12 @@ function setClassDefault(target: unknown, label: string, spec: Spec): void {
  * against its metadata, come from the first receiver of each entity.
  */
 function eagerMethod(
-  original: Method,
+  original: AnyMethod,
   label: string,
   member: string,
   className: string | undefined,
   spec: Spec,
-): Method {
+): AnyMethod {
   const fn: object = original;
   const isGenerator = isGeneratorFunction(fn);
   const isAsync = fn instanceof AsyncFunction;
@@ -307,8 +265,6 @@ function eagerMethod(
     const result = runWithEagerLoad(eager, () => original.apply(this, args));
     return isGenerator ? stepWith(eager, result as Iterator<unknown> & AsyncIterator<unknown>) : result;
   };
-  Object.defineProperty(eagerLoading, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(eagerLoading, 'length', { value: original.length, configurable: true });
   declarations.set(eagerLoading, { ...spec, decorator: label, method: member });
   return eagerLoading;
 }

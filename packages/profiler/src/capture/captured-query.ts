@@ -1,5 +1,5 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import type { StratumBatch, StratumOperation } from '@stratum/core';
+import type { StratumBatch, StratumOperation } from '@stratum/core/internal';
 import type { CallStack } from './call-stack.js';
 import { type ExplainOptions, explainPlan, type PlanRunner, type QueryPlan } from './explain-plan.js';
 import type { QueryConnection, QueryEvent } from './query-event.js';

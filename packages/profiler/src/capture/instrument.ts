@@ -2,12 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { type Configuration, type Dictionary, type MetadataStorage, TransactionContext } from '@mikro-orm/core';
 import { BasePostgreSqlPlatform, SqlitePlatform } from '@mikro-orm/sql';
-import { type BatchCallerTracer, currentBatch, currentOperation, setBatchCallerTracer } from '@stratum/core';
+import { type BatchCallerTracer, currentBatch, currentOperation, setBatchCallerTracer } from '@stratum/core/internal';
 import { CallStack } from './call-stack.js';
 import { CapturedQuery } from './captured-query.js';
 import type { PlanRunner } from './explain-plan.js';
 import type { QueryConnection, QueryEvent } from './query-event.js';
 import type { QueryRecorder } from './query-recorder.js';
+import { QueryStarts } from './query-starts.js';
 import { type SqlText, SqlTextTable, untrackedSqlText } from './sql-text-table.js';
 
 /** Receives every query captured while it is registered. */
@@ -47,13 +48,6 @@ type ExecutingConnection = { execute(sql: string, params: readonly unknown[]): P
 
 /** A MikroORM instance, or any of its EntityManagers: what `instrument` hooks into. */
 export type ProfiledOrm = { readonly em: ProfiledEntityManager } | ProfiledEntityManager;
-
-/** A query's start while it runs: when, its SQL text's record, and its call stack if one was captured. */
-interface Start {
-  readonly at: number;
-  readonly text: SqlText | undefined;
-  readonly stack: CallStack | undefined;
-}
 
 /** SQL texts whose stack sampling is tracked; past this the counts start over (bounded memory). */
 const MAX_SAMPLED_SQL = 10_000;
@@ -115,111 +109,138 @@ let replacedTracer: BatchCallerTracer | undefined;
 export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): void {
   const em = 'em' in orm ? orm.em : orm;
   const config = em.config;
-  if (instrumented.has(config)) {
+  const installed = instrumented.get(config);
+  callerStackDepth = options.stackDepth ?? callerStackDepth;
+  if (installed !== undefined) {
     // Settings are one object per ORM, read by the hooks on every query: update it in place.
-    Object.assign((instrumented.get(config) as Installed).settings, options);
-    callerStackDepth = options.stackDepth ?? callerStackDepth;
+    Object.assign(installed.settings, options);
     return;
   }
-  const settings: InstrumentOptions = { ...options };
-  callerStackDepth = options.stackDepth ?? callerStackDepth;
-  const dialect = dialectOf(em.getPlatform());
-  const metadata = em.getMetadata();
-  // A query's start, keyed by its params array: MikroORM hands the same array to onQuery and to the
-  // logger. The common case, one query in flight at a time, uses one slot (no hashing, no allocation);
-  // the slot is used only while no start waits in the WeakMap, so it always holds the oldest start
-  // (first in, first out for a params array sent twice at once). A start whose query never reaches the
-  // logger (formatting threw) only sends later queries through the WeakMap: slower, never wrong.
-  let slotParams: object | undefined;
-  let slotAt = 0;
-  let slotText: SqlText | undefined;
-  let slotStack: CallStack | undefined;
-  const starts = new WeakMap<object, Start | Start[]>();
-  let waiting = 0;
-  // What takeStart() found: three variables rather than an object, so the common path allocates nothing.
-  let takenAt: number | undefined;
-  let takenText: SqlText | undefined;
-  let takenStack: CallStack | undefined;
-  const texts = new SqlTextTable(MAX_SAMPLED_SQL);
-  textTables.add(texts);
-  let untracked = 0;
+  const capture = new OrmCapture(em, { ...options });
+  textTables.add(capture.texts);
+  const removeOnQuery = hookOnQuery(config, capture);
+  const removeLogQuery = hookLogQuery(config, capture);
+  const removeFindOne = hookFindOne(em);
+  instrumented.set(config, {
+    settings: capture.settings,
+    remove: () => {
+      textTables.delete(capture.texts);
+      removeOnQuery();
+      removeLogQuery();
+      removeFindOne();
+    },
+  });
+  if (instrumentedOrms++ === 0) {
+    replacedTracer = setBatchCallerTracer(traceCaller);
+  }
+}
 
+/** MikroORM's `onQuery`, called just before a query is formatted and sent: its start. Returns the undo. */
+function hookOnQuery(config: Configuration, capture: OrmCapture): () => void {
   const previousOnQuery = config.get('onQuery');
   const onQuery = (sql: string, params: readonly unknown[]) => {
-    const scope = scopeSinks.getStore();
-    if (capturesIn(scope)) {
-      const at = performance.now();
-      const text = texts.intern(sql);
-      const stack =
-        scope !== undefined || wantsSampledStack(text) ? CallStack.capture(settings.stackDepth ?? 30) : undefined;
-      if (slotParams === undefined && waiting === 0) {
-        slotParams = params;
-        slotAt = at;
-        slotText = text;
-        slotStack = stack;
-      } else {
-        const start: Start = { at, text, stack };
-        const pending = starts.get(params);
-        starts.set(
-          params,
-          pending === undefined ? start : Array.isArray(pending) ? [...pending, start] : [pending, start],
-        );
-        waiting++;
-      }
-    }
+    capture.queryStarting(sql, params);
     return previousOnQuery(sql, params);
   };
   config.set('onQuery', onQuery);
-
-  /** Takes the start `onQuery` recorded for `params` (the oldest first) into `taken*`; `takenAt` is undefined if none. */
-  function takeStart(params: object): void {
-    if (params === slotParams) {
-      slotParams = undefined;
-      takenAt = slotAt;
-      takenText = slotText;
-      takenStack = slotStack;
-      slotText = undefined;
-      slotStack = undefined;
-      return;
+  return () => {
+    if (config.get('onQuery') === onQuery) {
+      config.set('onQuery', previousOnQuery);
     }
-    const pending = starts.get(params);
-    let start: Start | undefined;
-    if (pending !== undefined) {
-      waiting--;
-      if (!Array.isArray(pending)) {
-        starts.delete(params);
-        start = pending;
-      } else {
-        start = pending.shift();
-        if (pending.length === 0) starts.delete(params);
-      }
-    }
-    takenAt = start?.at;
-    takenText = start?.text;
-    takenStack = start?.stack;
-  }
+  };
+}
 
-  /**
-   * Outside scopes: the first `sampledStacks` queries of each SQL text, then one in `stackSampleRate`
-   * (texts too long to be kept: one in `stackSampleRate` of them all).
-   */
-  function wantsSampledStack(text: SqlText | undefined): boolean {
-    const rate = settings.stackSampleRate ?? 1024;
-    if (text === undefined) {
-      return ++untracked % rate === 0;
-    }
-    return text.count <= (settings.sampledStacks ?? 3) || text.count % rate === 0;
-  }
-
-  // EXPLAIN and its helper queries run on the read connection, never captured themselves.
-  const runUnprofiled: PlanRunner = (sql, params) =>
-    scopeSinks.run(UNPROFILED, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
-
+/** The logger's `logQuery`, called when the result is in: the query, captured. Returns the undo. */
+function hookLogQuery(config: Configuration, capture: OrmCapture): () => void {
   const logger = config.getLogger();
   const originalLogQuery = logger.logQuery;
   const logQuery = originalLogQuery.bind(logger);
   const capturingLogQuery: typeof logger.logQuery = (context) => {
     logQuery(context);
+    capture.queryLogged(context);
+  };
+  logger.logQuery = capturingLogQuery;
+  return () => {
+    if (logger.logQuery === capturingLogQuery) {
+      // Assigned back, never deleted: the logger keeps its own `logQuery` property, so its hidden
+      // class (which MikroORM's optimized code was built for) does not change with every
+      // instrument/uninstrument cycle. It behaves exactly as the logger's own method.
+      logger.logQuery = originalLogQuery;
+    }
+  };
+}
+
+/**
+ * The driver's `findOne`: a lookup by primary key reads the same whether a relation led to it
+ * (`wrap(track.album).init()`) or not (`em.findOne(Track, id)`); the EntityManager knows: the entity
+ * is then already in its identity map (see isKnownEntity). Asked only inside profile() scopes.
+ * Returns the undo.
+ */
+function hookFindOne(em: ProfiledEntityManager): () => void {
+  const driver = em.getDriver?.() as { findOne?: FindOne } | undefined;
+  const originalFindOne = driver?.findOne;
+  if (driver === undefined || typeof originalFindOne !== 'function') {
+    return () => {};
+  }
+  const findOne: FindOne = function (this: unknown, entityName, where, options) {
+    const scope = scopeSinks.getStore();
+    if (scope !== undefined && scope !== UNPROFILED && isKnownEntity(options?.em, entityName, where, options?.schema)) {
+      return referenceLoads.run(true, () => originalFindOne.call(this, entityName, where, options));
+    }
+    return originalFindOne.call(this, entityName, where, options);
+  };
+  driver.findOne = findOne;
+  return () => {
+    if (driver.findOne === findOne) {
+      driver.findOne = originalFindOne;
+    }
+  };
+}
+
+/** What the logger hands `logQuery`. */
+type LoggedQuery = Parameters<ReturnType<Configuration['getLogger']>['logQuery']>[0];
+
+/**
+ * One instrumented ORM: its settings, the starts of its queries in flight, its SQL texts, and the two
+ * steps of a query — started (`onQuery`) and logged (`logQuery`: timed, counted by the recorders, and
+ * built into a `QueryEvent` for the scopes and sinks when one of them wants it).
+ */
+class OrmCapture {
+  readonly texts = new SqlTextTable(MAX_SAMPLED_SQL);
+  readonly #starts = new QueryStarts();
+  readonly #dialect: QueryEvent['dialect'];
+  readonly #metadata: MetadataStorage;
+  readonly #runUnprofiled: PlanRunner;
+  #untracked = 0;
+
+  constructor(
+    readonly em: ProfiledEntityManager,
+    readonly settings: InstrumentOptions,
+  ) {
+    this.#dialect = dialectOf(em.getPlatform());
+    this.#metadata = em.getMetadata();
+    // EXPLAIN and its helper queries run on the read connection, never captured themselves.
+    this.#runUnprofiled = (sql, params) =>
+      scopeSinks.run(UNPROFILED, () => (em.getConnection('read') as ExecutingConnection).execute(sql, params));
+  }
+
+  /** A query is about to be sent: its start time, text and (inside scopes, or sampled) call stack. */
+  queryStarting(sql: string, params: readonly unknown[]): void {
+    const scope = scopeSinks.getStore();
+    if (!capturesIn(scope)) {
+      return;
+    }
+    const at = performance.now();
+    const text = this.texts.intern(sql);
+    const stack =
+      scope !== undefined || this.#wantsSampledStack(text)
+        ? CallStack.capture(this.settings.stackDepth ?? 30)
+        : undefined;
+    this.#starts.add(params, at, text, stack);
+  }
+
+  /** A query's result is in: counts it, and hands its event to whoever wants one. */
+  queryLogged(context: LoggedQuery): void {
     const scope = scopeSinks.getStore();
     if (!capturesIn(scope)) {
       return;
@@ -227,108 +248,110 @@ export function instrument(orm: ProfiledOrm, options: InstrumentOptions = {}): v
     const end = performance.now();
     const logged = typeof context.query === 'string' ? context.query : String(context.query ?? '');
     const params = (context.params ?? NO_PARAMS) as readonly unknown[];
-    takeStart(params);
-    const startAt = takenAt;
-    const stack = takenStack;
+    const starts = this.#starts;
+    starts.take(params);
+    const startAt = starts.takenAt;
+    const stack = starts.takenStack;
     // The text's record when the logger got what onQuery saw (almost always): its kept string, its
     // kind found once, and the recorders' slot.
-    const text = takenText !== undefined && takenText.sql === logged ? takenText : untrackedSqlText(logged);
-    takenText = undefined;
-    takenStack = undefined;
+    const text =
+      starts.takenText !== undefined && starts.takenText.sql === logged ? starts.takenText : untrackedSqlText(logged);
+    starts.clearTaken();
     const durationMs = startAt !== undefined ? end - startAt : (context.took ?? 0);
     const rows = rowsOf(context as Dictionary);
     const failed = context.level === 'error';
     // The always-on path: recorders count the query from these primitives, and the event is built only
     // when one of them keeps it whole (slow, sampled, a new shape), or a scope or a sink takes every event.
-    let build = scope !== undefined || globalSinks.length > 0;
     const recorders = globalRecorders;
-    for (let i = 0; i < recorders.length; i++) {
-      if (
-        (recorders[i] as QueryRecorder).record(
-          text,
-          dialect,
-          durationMs,
-          rows,
-          failed,
-          stack !== undefined && scope === undefined,
-        )
-      ) {
-        build = true;
-      }
-    }
-    if (!build) {
+    const kept = this.#record(recorders, text, durationMs, rows, failed, stack !== undefined && scope === undefined);
+    if (!kept && scope === undefined && globalSinks.length === 0) {
       return;
     }
+    const event = this.#event(text, params, durationMs, rows, failed, startAt ?? end, stack, scope, context);
+    dispatch(event, recorders, scope);
+  }
+
+  /** Counts the query in every always-on recorder; whether one of them wants its whole event. */
+  #record(
+    recorders: readonly QueryRecorder[],
+    text: SqlText,
+    durationMs: number,
+    rows: number | undefined,
+    failed: boolean,
+    sampled: boolean,
+  ): boolean {
+    let wanted = false;
+    for (let i = 0; i < recorders.length; i++) {
+      if ((recorders[i] as QueryRecorder).record(text, this.#dialect, durationMs, rows, failed, sampled)) {
+        wanted = true;
+      }
+    }
+    return wanted;
+  }
+
+  #event(
+    text: SqlText,
+    params: readonly unknown[],
+    durationMs: number,
+    rows: number | undefined,
+    failed: boolean,
+    startedAt: number,
+    stack: CallStack | undefined,
+    scope: readonly QuerySink[] | undefined,
+    context: LoggedQuery,
+  ): CapturedQuery {
     const kind = text.kind;
-    const event = new CapturedQuery(
+    const dialect = this.#dialect;
+    return new CapturedQuery(
       text.sql,
-      (settings.redactParams ?? false) ? params.map(() => '[redacted]') : params,
+      (this.settings.redactParams ?? false) ? params.map(() => '[redacted]') : params,
       kind,
       durationMs,
       rows,
       connectionOf(context.connection),
-      TransactionContext.getEntityManager(em.name)?.isInTransaction() ?? false,
+      TransactionContext.getEntityManager(this.em.name)?.isInTransaction() ?? false,
       currentOperation(),
       currentBatch(),
       scope !== undefined && referenceLoads.getStore() === true,
       failed,
-      startAt ?? end,
+      startedAt,
       stack,
       dialect,
-      metadata,
-      dialect === 'generic' || kind === 'transaction' ? undefined : runUnprofiled,
+      this.#metadata,
+      dialect === 'generic' || kind === 'transaction' ? undefined : this.#runUnprofiled,
       params,
     );
-    for (let i = 0; i < recorders.length; i++) {
-      (recorders[i] as QueryRecorder).receive(event);
-    }
-    if (scope !== undefined) {
-      for (const sink of scope) {
-        sink(event);
-      }
-    }
-    for (let i = 0; i < globalSinks.length; i++) {
-      (globalSinks[i] as QuerySink)(event);
-    }
-  };
-  logger.logQuery = capturingLogQuery;
-
-  // A lookup by primary key reads the same whether a relation led to it (`wrap(track.album).init()`)
-  // or not (`em.findOne(Track, id)`); the EntityManager knows: the entity is then already in its
-  // identity map (see isKnownEntity). Asked only inside profile() scopes.
-  const driver = em.getDriver?.() as { findOne?: FindOne } | undefined;
-  const originalFindOne = driver?.findOne;
-  const findOne: FindOne = function (this: unknown, entityName, where, options) {
-    const scope = scopeSinks.getStore();
-    if (scope !== undefined && scope !== UNPROFILED && isKnownEntity(options?.em, entityName, where, options?.schema)) {
-      return referenceLoads.run(true, () => (originalFindOne as FindOne).call(this, entityName, where, options));
-    }
-    return (originalFindOne as FindOne).call(this, entityName, where, options);
-  };
-  if (driver !== undefined && typeof originalFindOne === 'function') {
-    driver.findOne = findOne;
   }
 
-  instrumented.set(config, {
-    settings,
-    remove: () => {
-      textTables.delete(texts);
-      if (config.get('onQuery') === onQuery) {
-        config.set('onQuery', previousOnQuery);
-      }
-      if (logger.logQuery === capturingLogQuery) {
-        // Assigned back, never deleted: the logger keeps its own `logQuery` property, so its hidden
-        // class (which MikroORM's optimized code was built for) does not change with every
-        // instrument/uninstrument cycle. It behaves exactly as the logger's own method.
-        logger.logQuery = originalLogQuery;
-      }
-      if (driver !== undefined && driver.findOne === findOne) {
-        driver.findOne = originalFindOne;
-      }
-    },
-  });
-  if (instrumentedOrms++ === 0) {
-    replacedTracer = setBatchCallerTracer(traceCaller);
+  /**
+   * Outside scopes: the first `sampledStacks` queries of each SQL text, then one in `stackSampleRate`
+   * (texts too long to be kept: one in `stackSampleRate` of them all).
+   */
+  #wantsSampledStack(text: SqlText | undefined): boolean {
+    const rate = this.settings.stackSampleRate ?? 1024;
+    if (text === undefined) {
+      return ++this.#untracked % rate === 0;
+    }
+    return text.count <= (this.settings.sampledStacks ?? 3) || text.count % rate === 0;
+  }
+}
+
+/** Hands a captured query to the recorders (which asked for it, or ignore it), the scopes and the global sinks. */
+function dispatch(
+  event: CapturedQuery,
+  recorders: readonly QueryRecorder[],
+  scope: readonly QuerySink[] | undefined,
+): void {
+  for (let i = 0; i < recorders.length; i++) {
+    (recorders[i] as QueryRecorder).receive(event);
+  }
+  if (scope !== undefined) {
+    for (const sink of scope) {
+      sink(event);
+    }
+  }
+  for (let i = 0; i < globalSinks.length; i++) {
+    (globalSinks[i] as QuerySink)(event);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type Configuration, TransactionContext } from '@mikro-orm/core';
-import { currentOperation } from '@stratum/core';
+import { currentOperation } from '@stratum/core/internal';
 
 /** Options of {@link enableSqlCommenter}. */
 export interface SqlCommenterOptions {

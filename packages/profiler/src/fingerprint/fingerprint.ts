@@ -30,10 +30,11 @@
  *   the normalized text (distinct literals of one query share one `Fingerprint` object). SQL longer
  *   than `maxCachedLength` is not cached (bulk statements with inlined values would pin megabytes).
  */
+
 import { hash } from 'node:crypto';
 import { InvalidArgumentError } from '@stratum/core';
 import type { ParseResult } from 'libpg-query';
-import { LruCache } from './lru-cache.js';
+import { LRUCache } from 'lru-cache';
 import { postgresStatementInfo, toPostgresSql } from './postgres-statement-info.js';
 import { analyzeSql, type SqlToken } from './sql-normalizer.js';
 import { type SqlStatementInfo, type SqlStatementKind, sqlStatementInfo } from './sql-statement-info.js';
@@ -58,9 +59,15 @@ export interface Fingerprint {
 
 /** Options of {@link SqlFingerprinter}. */
 export interface SqlFingerprinterOptions {
-  /** Maximum entries of each cache (by SQL text, and by normalized text); default 5000. */
+  /**
+   * Maximum entries of each cache (by SQL text, and by normalized text).
+   * @default 5000
+   */
   readonly capacity?: number;
-  /** SQL longer than this (in characters) is fingerprinted but not cached; default 4096. */
+  /**
+   * SQL longer than this (in characters) is fingerprinted but not cached.
+   * @default 4096
+   */
   readonly maxCachedLength?: number;
 }
 
@@ -146,12 +153,12 @@ function postgresInfo(pg: PostgresParser, tokens: readonly SqlToken[]): SqlState
 export class SqlFingerprinter {
   readonly #maxCachedLength: number;
   /** SQL text → fingerprint, tokenizer tables. */
-  readonly #bySql: LruCache<string, Fingerprint>;
+  readonly #bySql: LRUCache<string, Fingerprint>;
   /** Normalized text → fingerprint, tokenizer tables. */
-  readonly #byShape: LruCache<string, Fingerprint>;
+  readonly #byShape: LRUCache<string, Fingerprint>;
   /** The same two with libpg-query tables (`postgresql` once the parser is loaded). */
-  readonly #parsedBySql: LruCache<string, Fingerprint>;
-  readonly #parsedByShape: LruCache<string, Fingerprint>;
+  readonly #parsedBySql: LRUCache<string, Fingerprint>;
+  readonly #parsedByShape: LRUCache<string, Fingerprint>;
 
   constructor(options: SqlFingerprinterOptions = {}) {
     const capacity = positiveInteger('capacity', options.capacity ?? DEFAULT_FINGERPRINT_CACHE_SIZE);
@@ -159,10 +166,10 @@ export class SqlFingerprinter {
       'maxCachedLength',
       options.maxCachedLength ?? DEFAULT_MAX_CACHED_SQL_LENGTH,
     );
-    this.#bySql = new LruCache(capacity);
-    this.#byShape = new LruCache(capacity);
-    this.#parsedBySql = new LruCache(capacity);
-    this.#parsedByShape = new LruCache(capacity);
+    this.#bySql = new LRUCache({ max: capacity });
+    this.#byShape = new LRUCache({ max: capacity });
+    this.#parsedBySql = new LRUCache({ max: capacity });
+    this.#parsedByShape = new LRUCache({ max: capacity });
   }
 
   /** Entries cached by SQL text (at most `2 × capacity`: tokenizer-only and parser-backed). */

@@ -465,19 +465,295 @@ const VALUES_DROP_TUPLES = 2;
  * tokens.map((t) => t.kind); // ['word', 'op', 'word', 'ident', 'word', 'word', 'word', 'list']
  */
 export function analyzeSql(sql: string): NormalizedSql {
+  const state = new Normalization(sql);
   const n = sql.length;
-  const out: SqlToken[] = [];
-  const parens: ParenFrame[] = [];
-  const cases: CaseFrame[] = [];
-  let valuesState = VALUES_NONE;
-  /** > 0 while dropping a further VALUES tuple: its paren depth. */
-  let dropDepth = 0;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (isSpace(c)) {
+      i++;
+    } else if (
+      (c === C_MINUS && sql.charCodeAt(i + 1) === C_MINUS) ||
+      (c === C_SLASH && sql.charCodeAt(i + 1) === C_STAR)
+    ) {
+      i = skipComment(sql, i);
+    } else if (state.dropDepth > 0) {
+      i = state.skipInDroppedTuple(i, c);
+    } else {
+      i = state.token(i, c);
+    }
+  }
+  return state.finish();
+}
 
-  const last = (): SqlToken | undefined => out[out.length - 1];
+/**
+ * The state of one {@link analyzeSql} run: the output tokens, the open parentheses and CASEs, and
+ * where a VALUES list is. Each lexing step takes the position of a character and returns where the
+ * next one starts.
+ */
+class Normalization {
+  readonly out: SqlToken[] = [];
+  readonly parens: ParenFrame[] = [];
+  readonly cases: CaseFrame[] = [];
+  valuesState = VALUES_NONE;
+  /** > 0 while dropping a further VALUES tuple: its paren depth. */
+  dropDepth = 0;
+
+  constructor(readonly sql: string) {}
+
+  /** The fingerprint text and tokens, without trailing semicolons. */
+  finish(): NormalizedSql {
+    const { out } = this;
+    while (out.length > 0 && this.last() === SEMICOLON) out.pop();
+    return { text: renderSqlTokens(out), tokens: out };
+  }
+
+  /** Lexes the token starting at `i` (not a space, a comment, or inside a dropped tuple). */
+  token(i: number, c: number): number {
+    // After the first VALUES tuple: `, (…)` is another row, dropped.
+    if (this.valuesState === VALUES_DROP_TUPLES) {
+      const dropped = this.startDroppedTuple(i, c);
+      if (dropped >= 0) return dropped;
+    }
+    if (isIdentStart(c)) return this.word(i, c);
+    const punctuation = this.punctuation(i, c);
+    if (punctuation >= 0) return punctuation;
+    if (isDigit(c)) {
+      const end = skipNumber(this.sql, i);
+      this.pushValue();
+      return end;
+    }
+    if (isOpChar(c)) return this.operator(i, c);
+    // Anything else ({, }, stray characters): keep as an operator-like token.
+    this.push(opToken(this.sql[i] as string));
+    return i + 1;
+  }
+
+  /**
+   * Dropping a further VALUES tuple: lexes (strings, comments, quotes must not confuse the depth) but
+   * emits nothing.
+   */
+  skipInDroppedTuple(i: number, c: number): number {
+    const { sql } = this;
+    if (c === C_LPAREN) {
+      this.dropDepth++;
+      return i + 1;
+    }
+    if (c === C_RPAREN) {
+      this.dropDepth--;
+      return i + 1;
+    }
+    if (c === C_SQUOTE) {
+      const e = i > 0 && (sql.charCodeAt(i - 1) | 0x20) === 101 /* E'…' */ && !isIdentPart(sql.charCodeAt(i - 2));
+      return skipQuoted(sql, i, C_SQUOTE, e);
+    }
+    if (c === C_DQUOTE || c === C_BACKTICK) return skipQuoted(sql, i, c, false);
+    if (c === C_DOLLAR) return skipDollar(sql, i).end;
+    if (isIdentStart(c)) {
+      let j = i;
+      while (j < sql.length && isIdentPart(sql.charCodeAt(j))) j++;
+      return j;
+    }
+    return i + 1;
+  }
+
+  /** `, (` after the first VALUES tuple: starts dropping that row (returns -1, and ends VALUES, otherwise). */
+  startDroppedTuple(i: number, c: number): number {
+    if (c === C_COMMA) {
+      const j = skipTrivia(this.sql, i + 1);
+      if (this.sql.charCodeAt(j) === C_LPAREN) {
+        this.dropDepth = 1;
+        return j + 1;
+      }
+    }
+    this.valuesState = VALUES_NONE;
+    return -1;
+  }
+
+  /** A word, or one of the string literals that start with a letter (E'', X'', B'', N'', U&''). */
+  word(i: number, c: number): number {
+    const { sql } = this;
+    const start = i;
+    let end = i + 1;
+    while (end < sql.length && isIdentPart(sql.charCodeAt(end))) end++;
+    const len = end - start;
+    const next = sql.charCodeAt(end);
+    if (len === 1 && next === C_SQUOTE) {
+      const p = c | 0x20;
+      if (p === 101 /* e */ || p === 120 /* x */ || p === 98 /* b */ || p === 110 /* n */) {
+        const after = skipQuoted(sql, end, C_SQUOTE, p === 101);
+        this.pushValue();
+        return after;
+      }
+    }
+    if (len === 1 && (c | 0x20) === 117 /* u */ && next === C_AMP && sql.charCodeAt(end + 1) === C_SQUOTE) {
+      const after = skipQuoted(sql, end + 1, C_SQUOTE, false);
+      this.pushValue();
+      return after;
+    }
+    if (this.valuesState === VALUES_EXPECT_TUPLE) this.valuesState = VALUES_NONE;
+    this.pushWord(sql.slice(start, end).toLowerCase());
+    return end;
+  }
+
+  /** Quotes, brackets, separators and placeholders; -1 when `c` starts none of them. */
+  punctuation(i: number, c: number): number {
+    const { sql } = this;
+    switch (c) {
+      case C_SQUOTE: {
+        const end = skipQuoted(sql, i, C_SQUOTE, false);
+        this.pushValue();
+        return end;
+      }
+      case C_DQUOTE:
+      case C_BACKTICK: {
+        const end = skipQuoted(sql, i, c, false);
+        const closed = sql.charCodeAt(end - 1) === c && end - i >= 2;
+        this.push(identToken(sql.slice(i + 1, closed ? end - 1 : end), c));
+        return end;
+      }
+      case C_LPAREN:
+        this.parens.push({ start: this.out.length, values: this.valuesState === VALUES_EXPECT_TUPLE });
+        this.valuesState = VALUES_NONE;
+        this.out.push(OPEN);
+        return i + 1;
+      case C_RPAREN:
+        this.valuesState = VALUES_NONE;
+        this.closeParen();
+        return i + 1;
+      case C_LBRACKET:
+        this.parens.push({ start: this.out.length, values: false });
+        this.push(OPEN_BRACKET);
+        return i + 1;
+      case C_RBRACKET:
+        this.closeBracket();
+        return i + 1;
+      case C_COMMA:
+      case C_SEMI:
+        this.push(PUNCT.get(sql[i] as string) as SqlToken);
+        return i + 1;
+      case C_DOT:
+        return this.dot(i);
+      case C_QUESTION:
+        return this.question(i);
+      case C_DOLLAR:
+        return this.dollar(i);
+      case C_COLON:
+        return this.colon(i);
+      case C_BACKSLASH:
+        if (sql.charCodeAt(i + 1) === C_QUESTION) {
+          this.push(opToken('?'));
+          return i + 2;
+        }
+        this.push(opToken('\\'));
+        return i + 1;
+      default:
+        return -1;
+    }
+  }
+
+  /** `.5` (a number where an operand goes) or the `.` of a qualified name. */
+  dot(i: number): number {
+    if (isDigit(this.sql.charCodeAt(i + 1))) {
+      const prev = this.last();
+      const afterName = prev && (prev.kind === 'word' || prev.kind === 'ident' || prev.text === ')');
+      if (!afterName) {
+        const end = skipNumber(this.sql, i + 1);
+        this.pushValue();
+        return end;
+      }
+    }
+    this.push(DOT);
+    return i + 1;
+  }
+
+  /** `?|`, `?&` (PostgreSQL JSON operators), or a `?` / `?NNN` placeholder. */
+  question(i: number): number {
+    const { sql } = this;
+    const next = sql.charCodeAt(i + 1);
+    if (next === C_PIPE || next === C_AMP) {
+      this.push(opToken(next === C_PIPE ? '?|' : '?&'));
+      return i + 2;
+    }
+    let end = i + 1;
+    while (end < sql.length && isDigit(sql.charCodeAt(end))) end++;
+    this.pushValue();
+    return end;
+  }
+
+  /** `$1`, a dollar-quoted string or `$name` (values), or a lone `$`. */
+  dollar(i: number): number {
+    const { sql } = this;
+    if (isDigit(sql.charCodeAt(i + 1))) {
+      let end = i + 1;
+      while (end < sql.length && isDigit(sql.charCodeAt(end))) end++;
+      this.pushValue();
+      return end;
+    }
+    const dollar = skipDollar(sql, i);
+    if (dollar.value) {
+      this.pushValue();
+    } else {
+      this.push(opToken('$'));
+    }
+    return dollar.end;
+  }
+
+  /** `::` (a cast), `:name` where an operand goes (a placeholder), `:=` or `:`. */
+  colon(i: number): number {
+    const { sql } = this;
+    const next = sql.charCodeAt(i + 1);
+    if (next === C_COLON) {
+      this.push(CAST);
+      return i + 2;
+    }
+    if (isIdentStart(next) && this.operandExpected()) {
+      let end = i + 2;
+      while (end < sql.length && isIdentPart(sql.charCodeAt(end))) end++;
+      this.pushValue();
+      return end;
+    }
+    this.push(opToken(next === C_EQ ? ':=' : ':'));
+    return next === C_EQ ? i + 2 : i + 1;
+  }
+
+  /** An operator, or a signed number where an operand is expected. */
+  operator(i: number, c: number): number {
+    const { sql } = this;
+    // A sign directly before a number where an operand is expected: part of the literal.
+    if ((c === C_MINUS || c === C_PLUS) && this.operandExpected()) {
+      const d = sql.charCodeAt(i + 1);
+      if (isDigit(d) || (d === C_DOT && isDigit(sql.charCodeAt(i + 2)))) {
+        const end = skipNumber(sql, d === C_DOT ? i + 2 : i + 1);
+        this.pushValue();
+        return end;
+      }
+    }
+    const start = i;
+    let end = i + 1;
+    while (end < sql.length && isOpChar(sql.charCodeAt(end))) {
+      const d = sql.charCodeAt(end);
+      const e = sql.charCodeAt(end + 1);
+      if ((d === C_MINUS && e === C_MINUS) || (d === C_SLASH && e === C_STAR)) break;
+      end++;
+    }
+    // PostgreSQL: a multi-character operator cannot end in + or - unless it has one of ~!@#%^&|`?.
+    while (end - start > 1 && !mayEndInSign(sql, start, end)) {
+      const d = sql.charCodeAt(end - 1);
+      if (d !== C_PLUS && d !== C_MINUS) break;
+      end--;
+    }
+    this.push(opToken(sql.slice(start, end)));
+    return end;
+  }
+
+  last(): SqlToken | undefined {
+    return this.out[this.out.length - 1];
+  }
 
   /** Whether a sign or `:name` here starts an operand (rather than following one). */
-  const operandExpected = (): boolean => {
-    const prev = last();
+  operandExpected(): boolean {
+    const prev = this.last();
     if (!prev) return true;
     switch (prev.kind) {
       case 'op':
@@ -489,9 +765,10 @@ export function analyzeSql(sql: string): NormalizedSql {
       default:
         return false;
     }
-  };
+  }
 
-  const closeParen = (): void => {
+  closeParen(): void {
+    const { out, parens } = this;
     const frame = out[parens[parens.length - 1]?.start ?? -1] === OPEN ? parens.pop() : undefined;
     if (!frame) {
       out.push(CLOSE);
@@ -499,22 +776,24 @@ export function analyzeSql(sql: string): NormalizedSql {
     }
     if (frame.values) {
       out.push(CLOSE, COMMA, ELLIPSIS);
-      valuesState = VALUES_DROP_TUPLES;
+      this.valuesState = VALUES_DROP_TUPLES;
       return;
     }
-    if (!collapseList(frame, '(', ')')) out.push(CLOSE);
-  };
+    if (!this.collapseList(frame, '(', ')')) out.push(CLOSE);
+  }
 
-  const closeBracket = (): void => {
+  closeBracket(): void {
+    const { out, parens } = this;
     const frame = out[parens[parens.length - 1]?.start ?? -1] === OPEN_BRACKET ? parens.pop() : undefined;
-    if (!frame || !collapseList(frame, '[', ']')) out.push(CLOSE_BRACKET);
-  };
+    if (!frame || !this.collapseList(frame, '[', ']')) out.push(CLOSE_BRACKET);
+  }
 
   /**
    * Replaces `( item , item , … )` (or `[ … ]`) by one `list` token when every item is one value, or
    * every item is the same collapsed list; returns whether it did.
    */
-  const collapseList = (frame: ParenFrame, open: string, close: string): boolean => {
+  collapseList(frame: ParenFrame, open: string, close: string): boolean {
+    const { out } = this;
     const first = out[frame.start + 1];
     const end = out.length;
     if (first && (first.kind === 'value' || first.kind === 'list') && (end - frame.start) % 2 === 0) {
@@ -535,11 +814,12 @@ export function analyzeSql(sql: string): NormalizedSql {
       }
     }
     return false;
-  };
+  }
 
   /** Ends the current CASE arm at the current output position; drops it if it repeats the previous one. */
-  const endCaseArm = (frame: CaseFrame): void => {
+  endCaseArm(frame: CaseFrame): void {
     if (frame.armStart < 0) return;
+    const { out } = this;
     const start = frame.armStart;
     const end = out.length;
     let same = frame.prevStart >= 0 && end - start === frame.prevEnd - frame.prevStart;
@@ -555,10 +835,11 @@ export function analyzeSql(sql: string): NormalizedSql {
       frame.prevEnd = end;
     }
     frame.armStart = -1;
-  };
+  }
 
-  const pushWord = (word: string): void => {
-    const prev = last();
+  pushWord(word: string): void {
+    const { out } = this;
+    const prev = this.last();
     switch (word) {
       case 'null':
       case 'true':
@@ -574,25 +855,25 @@ export function analyzeSql(sql: string): NormalizedSql {
         return;
       case 'default': {
         // `default` in a VALUES row is a value like any other: rows with and without it group.
-        out.push(parens[parens.length - 1]?.values ? VALUE : { kind: 'word', text: word });
+        out.push(this.parens[this.parens.length - 1]?.values ? VALUE : { kind: 'word', text: word });
         return;
       }
       case 'values':
         out.push({ kind: 'word', text: word });
-        valuesState = VALUES_EXPECT_TUPLE;
+        this.valuesState = VALUES_EXPECT_TUPLE;
         return;
       case 'case':
         out.push({ kind: 'word', text: word });
-        cases.push({ depth: parens.length, armStart: -1, prevStart: -1, prevEnd: -1 });
+        this.cases.push({ depth: this.parens.length, armStart: -1, prevStart: -1, prevEnd: -1 });
         return;
       case 'when':
       case 'else':
       case 'end': {
-        const frame = cases[cases.length - 1];
-        if (frame && frame.depth === parens.length) {
-          endCaseArm(frame);
+        const frame = this.cases[this.cases.length - 1];
+        if (frame && frame.depth === this.parens.length) {
+          this.endCaseArm(frame);
           if (word === 'when') frame.armStart = out.length;
-          if (word === 'end') cases.pop();
+          if (word === 'end') this.cases.pop();
         }
         out.push({ kind: 'word', text: word });
         return;
@@ -600,242 +881,16 @@ export function analyzeSql(sql: string): NormalizedSql {
       default:
         out.push({ kind: 'word', text: word });
     }
-  };
-
-  let i = 0;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-
-    if (isSpace(c)) {
-      i++;
-      continue;
-    }
-    if ((c === C_MINUS && sql.charCodeAt(i + 1) === C_MINUS) || (c === C_SLASH && sql.charCodeAt(i + 1) === C_STAR)) {
-      i = skipComment(sql, i);
-      continue;
-    }
-
-    // Dropping a further VALUES tuple: lex (strings, comments, quotes must not confuse the depth) but emit nothing.
-    if (dropDepth > 0) {
-      if (c === C_LPAREN) {
-        dropDepth++;
-        i++;
-      } else if (c === C_RPAREN) {
-        dropDepth--;
-        i++;
-      } else if (c === C_SQUOTE) {
-        const e = i > 0 && (sql.charCodeAt(i - 1) | 0x20) === 101 /* E'…' */ && !isIdentPart(sql.charCodeAt(i - 2));
-        i = skipQuoted(sql, i, C_SQUOTE, e);
-      } else if (c === C_DQUOTE || c === C_BACKTICK) {
-        i = skipQuoted(sql, i, c, false);
-      } else if (c === C_DOLLAR) {
-        i = skipDollar(sql, i).end;
-      } else if (isIdentStart(c)) {
-        while (i < n && isIdentPart(sql.charCodeAt(i))) i++;
-      } else {
-        i++;
-      }
-      continue;
-    }
-
-    // After the first VALUES tuple: `, (…)` is another row, dropped.
-    if (valuesState === VALUES_DROP_TUPLES) {
-      if (c === C_COMMA) {
-        const j = skipTrivia(sql, i + 1);
-        if (sql.charCodeAt(j) === C_LPAREN) {
-          dropDepth = 1;
-          i = j + 1;
-          continue;
-        }
-      }
-      valuesState = VALUES_NONE;
-    }
-
-    // Words, and the string literals that start with a letter (E'', X'', B'', N'', U&'').
-    if (isIdentStart(c)) {
-      const start = i;
-      i++;
-      while (i < n && isIdentPart(sql.charCodeAt(i))) i++;
-      const len = i - start;
-      const next = sql.charCodeAt(i);
-      if (len === 1 && next === C_SQUOTE) {
-        const p = c | 0x20;
-        if (p === 101 /* e */ || p === 120 /* x */ || p === 98 /* b */ || p === 110 /* n */) {
-          i = skipQuoted(sql, i, C_SQUOTE, p === 101);
-          pushValue();
-          continue;
-        }
-      }
-      if (len === 1 && (c | 0x20) === 117 /* u */ && next === C_AMP && sql.charCodeAt(i + 1) === C_SQUOTE) {
-        i = skipQuoted(sql, i + 1, C_SQUOTE, false);
-        pushValue();
-        continue;
-      }
-      if (valuesState === VALUES_EXPECT_TUPLE) valuesState = VALUES_NONE;
-      pushWord(sql.slice(start, i).toLowerCase());
-      continue;
-    }
-
-    switch (c) {
-      case C_SQUOTE:
-        i = skipQuoted(sql, i, C_SQUOTE, false);
-        pushValue();
-        continue;
-      case C_DQUOTE:
-      case C_BACKTICK: {
-        const end = skipQuoted(sql, i, c, false);
-        const closed = sql.charCodeAt(end - 1) === c && end - i >= 2;
-        const token = identToken(sql.slice(i + 1, closed ? end - 1 : end), c);
-        i = end;
-        push(token);
-        continue;
-      }
-      case C_LPAREN:
-        i++;
-        parens.push({ start: out.length, values: valuesState === VALUES_EXPECT_TUPLE });
-        valuesState = VALUES_NONE;
-        out.push(OPEN);
-        continue;
-      case C_RPAREN:
-        i++;
-        valuesState = VALUES_NONE;
-        closeParen();
-        continue;
-      case C_LBRACKET:
-        i++;
-        parens.push({ start: out.length, values: false });
-        push(OPEN_BRACKET);
-        continue;
-      case C_RBRACKET:
-        i++;
-        closeBracket();
-        continue;
-      case C_COMMA:
-      case C_SEMI:
-        i++;
-        push(PUNCT.get(sql[i - 1] as string) as SqlToken);
-        continue;
-      case C_DOT: {
-        if (isDigit(sql.charCodeAt(i + 1))) {
-          const prev = last();
-          const afterName = prev && (prev.kind === 'word' || prev.kind === 'ident' || prev.text === ')');
-          if (!afterName) {
-            i = skipNumber(sql, i + 1);
-            pushValue();
-            continue;
-          }
-        }
-        i++;
-        push(DOT);
-        continue;
-      }
-      case C_QUESTION: {
-        const next = sql.charCodeAt(i + 1);
-        if (next === C_PIPE || next === C_AMP) {
-          i += 2;
-          push(opToken(next === C_PIPE ? '?|' : '?&'));
-          continue;
-        }
-        i++;
-        while (i < n && isDigit(sql.charCodeAt(i))) i++;
-        pushValue();
-        continue;
-      }
-      case C_DOLLAR: {
-        if (isDigit(sql.charCodeAt(i + 1))) {
-          i++;
-          while (i < n && isDigit(sql.charCodeAt(i))) i++;
-          pushValue();
-          continue;
-        }
-        const dollar = skipDollar(sql, i);
-        i = dollar.end;
-        if (dollar.value) {
-          pushValue();
-        } else {
-          push(opToken('$'));
-        }
-        continue;
-      }
-      case C_COLON: {
-        const next = sql.charCodeAt(i + 1);
-        if (next === C_COLON) {
-          i += 2;
-          push(CAST);
-          continue;
-        }
-        if (isIdentStart(next) && operandExpected()) {
-          i += 2;
-          while (i < n && isIdentPart(sql.charCodeAt(i))) i++;
-          pushValue();
-          continue;
-        }
-        i++;
-        push(opToken(next === C_EQ ? ':=' : ':'));
-        if (next === C_EQ) i++;
-        continue;
-      }
-      case C_BACKSLASH:
-        if (sql.charCodeAt(i + 1) === C_QUESTION) {
-          i += 2;
-          push(opToken('?'));
-          continue;
-        }
-        i++;
-        push(opToken('\\'));
-        continue;
-    }
-
-    if (isDigit(c)) {
-      i = skipNumber(sql, i);
-      pushValue();
-      continue;
-    }
-
-    if (isOpChar(c)) {
-      // A sign directly before a number where an operand is expected: part of the literal.
-      if ((c === C_MINUS || c === C_PLUS) && operandExpected()) {
-        const d = sql.charCodeAt(i + 1);
-        if (isDigit(d) || (d === C_DOT && isDigit(sql.charCodeAt(i + 2)))) {
-          i = skipNumber(sql, d === C_DOT ? i + 2 : i + 1);
-          pushValue();
-          continue;
-        }
-      }
-      const start = i;
-      i++;
-      while (i < n && isOpChar(sql.charCodeAt(i))) {
-        const d = sql.charCodeAt(i);
-        const e = sql.charCodeAt(i + 1);
-        if ((d === C_MINUS && e === C_MINUS) || (d === C_SLASH && e === C_STAR)) break;
-        i++;
-      }
-      // PostgreSQL: a multi-character operator cannot end in + or - unless it has one of ~!@#%^&|`?.
-      while (i - start > 1 && !mayEndInSign(sql, start, i)) {
-        const d = sql.charCodeAt(i - 1);
-        if (d !== C_PLUS && d !== C_MINUS) break;
-        i--;
-      }
-      push(opToken(sql.slice(start, i)));
-      continue;
-    }
-
-    // Anything else ({, }, stray characters): keep as an operator-like token.
-    i++;
-    push(opToken(sql[i - 1] as string));
   }
 
-  while (out.length > 0 && last() === SEMICOLON) out.pop();
-  return { text: renderSqlTokens(out), tokens: out };
-
-  function push(token: SqlToken): void {
-    if (valuesState === VALUES_EXPECT_TUPLE) valuesState = VALUES_NONE;
-    out.push(token);
+  push(token: SqlToken): void {
+    if (this.valuesState === VALUES_EXPECT_TUPLE) this.valuesState = VALUES_NONE;
+    this.out.push(token);
   }
 
-  function pushValue(): void {
-    if (valuesState === VALUES_EXPECT_TUPLE) valuesState = VALUES_NONE;
-    out.push(VALUE);
+  pushValue(): void {
+    if (this.valuesState === VALUES_EXPECT_TUPLE) this.valuesState = VALUES_NONE;
+    this.out.push(VALUE);
   }
 }
 

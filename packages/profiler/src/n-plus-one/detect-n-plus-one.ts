@@ -1,5 +1,5 @@
 import { type EntityMetadata, type EntityProperty, ReferenceKind } from '@mikro-orm/core';
-import type { StratumBatch } from '@stratum/core';
+import type { StratumBatch } from '@stratum/core/internal';
 import { CallStack } from '../capture/call-stack.js';
 import type { QueryEvent } from '../capture/query-event.js';
 import { type Fingerprint, fingerprintSql } from '../fingerprint/fingerprint.js';

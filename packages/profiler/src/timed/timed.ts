@@ -1,14 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import {
-  classNameOf,
-  type DecoratorContextLike,
-  InvalidArgumentError,
-  InvalidDecoratorError,
-  isDecoratorContext,
-  isGeneratorFunction,
-  legacyMethodDescriptor,
-  memberName,
-} from '@stratum/core';
+import { InvalidArgumentError } from '@stratum/core';
+import { type AnyMethod, classNameOf, type DecoratedMember, defineDecorator } from '@stratum/core/internal';
 import { type TimedMetric, timedMetric } from './timed-metrics.js';
 
 /** Options of {@link Timed}. */
@@ -36,8 +28,6 @@ export interface TimedDecorator {
   /** Legacy (`experimentalDecorators`) method decorator. */
   <T>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;
 }
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const OPTION_KEYS = new Set<string>(['awaitThenables']);
 const NS_PER_MS = 1_000_000;
@@ -89,14 +79,11 @@ export function Timed(name?: string, options?: TimedOptions): TimedDecorator {
   }
   const awaitThenables = readOptions(options);
   const label = name === undefined ? '@Timed()' : `@Timed(${JSON.stringify(name)})`;
-
-  function decorate(target: unknown, context: unknown, descriptor?: unknown): unknown {
-    if (isDecoratorContext(context)) {
-      return decorateStandard(target, context, label, name, awaitThenables);
-    }
-    return decorateLegacy(target, context, descriptor, label, name, awaitThenables);
-  }
-  return decorate as TimedDecorator;
+  return defineDecorator(label, {
+    // Timing a generator would time creating the iterator, not the work: refuse rather than mislead.
+    generators: 'a method',
+    method: (method, member) => timedMethod(method, member, name, awaitThenables),
+  }) as TimedDecorator;
 }
 
 function readOptions(options: TimedOptions | undefined): boolean {
@@ -121,46 +108,28 @@ function readOptions(options: TimedOptions | undefined): boolean {
   return awaitThenables;
 }
 
-function decorateStandard(
-  method: unknown,
-  context: DecoratorContextLike,
-  label: string,
+/**
+ * The timing wrapper of a decorated method. Its metric is known now when named, or for a legacy
+ * decorator (the class is known); under standard decorators the class part of the default name is
+ * found on the first call, from the receiver.
+ */
+function timedMethod(
+  method: AnyMethod,
+  member: DecoratedMember,
   name: string | undefined,
   awaitThenables: boolean,
-): Method {
-  const key = typeof context.name === 'string' || typeof context.name === 'symbol' ? context.name : undefined;
-  const member = key === undefined ? String(context.name) : memberName(key);
-  if (context.kind !== 'method' || typeof method !== 'function') {
-    throw new InvalidDecoratorError(label, 'a method', `the ${context.kind} ${member}`);
+): AnyMethod {
+  if (name !== undefined || member.className !== undefined) {
+    return timeMethod(method, timedMetric(name ?? `${member.className}.${member.label}`), undefined, awaitThenables);
   }
-  assertNotGenerator(method, label, member);
-  if (name !== undefined) {
-    return timeMethod(method as Method, timedMetric(name), undefined, awaitThenables);
-  }
-  const isPrivate = context.private ?? context.isPrivate ?? false;
-  // The class is not known yet: find it on the first call, from the receiver.
-  const resolve = (self: unknown, timed: Method): TimedMetric | undefined => {
+  const resolve = (self: unknown, timed: AnyMethod): TimedMetric | undefined => {
     if (self === null || self === undefined) {
       return undefined;
     }
-    const owner = isPrivate || key === undefined ? undefined : declaringClassName(self, key, timed);
-    return timedMetric(`${owner ?? classNameOf(self)}.${member}`);
+    const owner = member.isPrivate ? undefined : declaringClassName(self, member.key, timed);
+    return timedMetric(`${owner ?? classNameOf(self)}.${member.label}`);
   };
-  return timeMethod(method as Method, undefined, resolve, awaitThenables);
-}
-
-function decorateLegacy(
-  target: unknown,
-  key: unknown,
-  descriptor: unknown,
-  label: string,
-  name: string | undefined,
-  awaitThenables: boolean,
-): unknown {
-  const { property, member } = legacyMethodDescriptor(label, 'a method', target, key, descriptor);
-  assertNotGenerator(property.value, label, member);
-  property.value = timeMethod(property.value as Method, timedMetric(name ?? member), undefined, awaitThenables);
-  return property;
+  return timeMethod(method, undefined, resolve, awaitThenables);
 }
 
 /**
@@ -169,11 +138,11 @@ function decorateLegacy(
  * (and the derived promise) for an async call.
  */
 function timeMethod(
-  original: Method,
+  original: AnyMethod,
   metric: TimedMetric | undefined,
-  resolve: ((self: unknown, timed: Method) => TimedMetric | undefined) | undefined,
+  resolve: ((self: unknown, timed: AnyMethod) => TimedMetric | undefined) | undefined,
   awaitThenables: boolean,
-): Method {
+): AnyMethod {
   const timed = function (this: unknown, ...args: unknown[]): unknown {
     const target = metric ?? resolveMetric(this);
     const started = performance.now();
@@ -213,7 +182,7 @@ function timeMethod(
   };
 
   function resolveMetric(self: unknown): TimedMetric {
-    const found = (resolve as (self: unknown, timed: Method) => TimedMetric | undefined)(self, timed);
+    const found = (resolve as (self: unknown, timed: AnyMethod) => TimedMetric | undefined)(self, timed);
     if (found === undefined) {
       // Called without a receiver: time it, but do not fix the name on that.
       return timedMetric(`anonymous.${original.name || 'method'}`);
@@ -235,15 +204,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function assertNotGenerator(method: unknown, label: string, member: string): void {
-  if (isGeneratorFunction(method)) {
-    // Timing a generator would time creating the iterator, not the work: refuse rather than mislead.
-    throw new InvalidDecoratorError(label, 'a method', `the generator method ${member}`);
-  }
-}
-
 /** The name of the class whose prototype (or, for a static method, which itself) holds `method` as `key`. */
-function declaringClassName(self: unknown, key: string | symbol, method: Method): string | undefined {
+function declaringClassName(self: unknown, key: string | symbol, method: AnyMethod): string | undefined {
   for (let holder: unknown = self; holder !== null && holder !== undefined; holder = Object.getPrototypeOf(holder)) {
     if (Object.getOwnPropertyDescriptor(holder, key)?.value === method) {
       return classNameOf(holder);

@@ -1,12 +1,14 @@
 import { InvalidArgumentError } from '@stratum/core';
+import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
 import { catchError } from '../../../../test/support/catch-error.js';
 import { SqlFingerprinter } from '../../src/fingerprint/fingerprint.js';
-import { LruCache } from '../../src/fingerprint/lru-cache.js';
 
-describe('LruCache', () => {
+// The fingerprint caches are lru-cache's LRUCache with only `max` set: these pin the behaviour the
+// profiler relies on (a hit refreshes recency, a set replaces in place, the size stays bounded).
+describe('LRUCache as the fingerprint caches use it', () => {
   it('evicts the least recently used entry past its capacity', () => {
-    const cache = new LruCache<string, number>(2);
+    const cache = new LRUCache<string, number>({ max: 2 });
     cache.set('a', 1);
     cache.set('b', 2);
     expect(cache.get('a')).toBe(1); // 'b' is now the oldest
@@ -18,7 +20,7 @@ describe('LruCache', () => {
   });
 
   it('replaces an existing key without growing, and refreshes it', () => {
-    const cache = new LruCache<string, number>(2);
+    const cache = new LRUCache<string, number>({ max: 2 });
     cache.set('a', 1);
     cache.set('b', 2);
     cache.set('a', 10);
@@ -29,7 +31,7 @@ describe('LruCache', () => {
   });
 
   it('stays bounded under many distinct keys, and clears', () => {
-    const cache = new LruCache<number, number>(5000);
+    const cache = new LRUCache<number, number>({ max: 5000 });
     for (let i = 0; i < 20_000; i++) cache.set(i, i);
     expect(cache.size).toBe(5000);
     expect(cache.get(14_999)).toBeUndefined();
@@ -40,9 +42,9 @@ describe('LruCache', () => {
 
   it('rejects a capacity that is not a positive integer with a typed error', () => {
     for (const capacity of [0, 1.5, -3, Number.NaN]) {
-      const error = catchError(() => new LruCache(capacity));
+      const error = catchError(() => new SqlFingerprinter({ capacity }));
       expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect(error).toMatchObject({ code: 'E_INVALID_ARGUMENT', argument: 'capacity' });
+      expect(error).toMatchObject({ code: 'E_INVALID_ARGUMENT' });
     }
   });
 

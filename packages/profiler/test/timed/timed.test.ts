@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, InvalidDecoratorError, StratumError } from '@stratum/core';
+import { InvalidArgumentError, InvalidDecoratorError } from '@stratum/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { definitionError } from '../../../../test/support/definition-error.js';
 import { tc39Compilers } from '../../../../test/support/tc39/run-tc39-fixture.js';
 import { Timed } from '../../src/timed/timed.js';
 import { resetTimedMetrics, type TimedSnapshot, timedMetrics } from '../../src/timed/timed-metrics.js';
@@ -264,16 +265,6 @@ describe('@Timed() on legacy-decorated methods', () => {
 });
 
 describe('@Timed() misuse throws when the class is defined', () => {
-  function definitionError(define: () => unknown): StratumError {
-    try {
-      define();
-    } catch (error) {
-      expect(error).toBeInstanceOf(StratumError);
-      return error as StratumError;
-    }
-    throw new Error('no error at class definition');
-  }
-
   it('on a getter, a setter or an accessor pair', () => {
     const getter = definitionError(() => {
       class Report {
