@@ -7,7 +7,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import { sqliteTuningReport, TunedSqliteDriver } from '@stratum/sqlite';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DriverName, type DriverOptions, describeEachDriver, getService } from '../harness/index.js';
@@ -55,7 +55,6 @@ describe('describeEachDriver', () => {
     beforeAll(async () => {
       seen.push({ driver: ctx.driver, options: ctx.options });
       orm = await MikroORM.init({ ...ctx.options, entities: [Note], metadataProvider: ReflectMetadataProvider });
-      if (ctx.driver === 'sqlite') await orm.em.getConnection().execute('pragma journal_mode = wal');
       await orm.schema.create();
     });
 
@@ -74,8 +73,14 @@ describe('describeEachDriver', () => {
       const options = ctx.options;
       if (ctx.driver === 'sqlite') {
         expect(options).toEqual({
-          driver: SqliteDriver,
+          driver: expect.any(Function),
           dbName: expect.stringMatching(/stratum-t-[0-9a-f]{12}\.sqlite$/),
+        });
+        // @stratum/sqlite's default preset, applied and read back on the suite's connection.
+        expect(options.driver.prototype).toBeInstanceOf(TunedSqliteDriver);
+        expect(sqliteTuningReport(orm)).toMatchObject({
+          mismatches: [],
+          actual: { journal_mode: 'wal', synchronous: 'normal' },
         });
         if (!options.dbName) throw new Error('unreachable');
         expect(dirname(options.dbName)).toBe(tmpdir());

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Configuration } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver } from '@mikro-orm/sql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import { sqliteTuning } from '@stratum/sqlite';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeWithPostgres } from './describe-with-service.js';
 import { usePostgresDatabase } from './use-postgres-database.js';
@@ -15,7 +15,7 @@ export type DriverName = 'sqlite' | 'postgresql';
 
 /**
  * Connection options to spread into `MikroORM.init` (plus your entities and settings): for sqlite
- * `{ driver: SqliteDriver, dbName }`, for postgresql `{ driver: PostgreSqlDriver, clientUrl }`. Typed as
+ * `sqliteTuning({ dbName })` (`@stratum/sqlite`'s `default` preset: `{ driver, dbName }`), for postgresql `{ driver: PostgreSqlDriver, clientUrl }`. Typed as
  * one shape so `MikroORM.init({ ...ctx.options, ... })` infers `MikroORM<AbstractSqlDriver>` (an
  * `SqlEntityManager`) for both.
  */
@@ -127,7 +127,8 @@ function sqliteContext(): DriverContext {
   return {
     driver: 'sqlite',
     get options() {
-      return { driver: SqliteDriver, dbName: file.path };
+      // The embedded default as users get it: @stratum/sqlite's `default` preset (WAL, IMMEDIATE writes, …).
+      return sqliteTuning({ dbName: file.path });
     },
   };
 }

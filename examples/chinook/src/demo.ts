@@ -13,6 +13,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Cache, cacheOf, enableCache, RedisStore } from '@stratum/cache';
 import { loaders } from '@stratum/dataloader';
 import { instrument, profile } from '@stratum/profiler';
+import { formatPragmas, sqliteTuningReport, walBytes } from '@stratum/sqlite';
 import { Redis } from 'ioredis';
 import config from '../../../mikro-orm.config.js';
 import { Album, Genre, Invoice, InvoiceLine, Track } from './entities/index.js';
@@ -198,6 +199,10 @@ function ms(started: number): string {
   return `${(performance.now() - started).toFixed(0)} ms`;
 }
 
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
 function mb(bytes: number): string {
   return `${bytes >= 0 ? '+' : ''}${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
@@ -224,12 +229,19 @@ async function main(): Promise<void> {
     const where = orm.config.get('clientUrl') ? 'PostgreSQL' : `SQLite file ${orm.config.get('dbName')}`;
     console.log(`Stratum demo on ${where} (cache: ${redis ? `Redis at ${redisUrl}` : 'in-memory default'})`);
     await orm.schema.refresh();
+    // @stratum/sqlite (the example config's default preset) applied these, read back from the connection.
+    const tuning = sqliteTuningReport(orm);
+    if (tuning) console.log(`SQLite pragmas: ${formatPragmas(tuning)}`);
     await runDemo(orm.em.fork() as SqlEntityManager, { scale });
+    if (tuning) console.log(`\nSQLite WAL file at the end: ${kib(walBytes(tuning.file))}`);
   } finally {
     await cache?.store.clear();
     redis?.disconnect();
     await orm.close();
   }
+  const file = orm.config.get('clientUrl') ? undefined : orm.config.get('dbName');
+  if (file && file !== ':memory:')
+    console.log(`SQLite WAL file after close (TRUNCATE checkpoint): ${kib(walBytes(file))}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/sql';
+import { formatPragmas, sqliteTuningReport } from '@stratum/sqlite';
 import config from '../../../mikro-orm.config.js';
 import { seedChinook } from './seeder.js';
 
@@ -85,6 +86,9 @@ async function main(argv: string[]): Promise<void> {
       throw error;
     });
     const totalMs = performance.now() - started;
+    // The example config tunes SQLite with @stratum/sqlite's default preset; show what was applied.
+    const tuning = sqliteTuningReport(orm);
+    if (tuning) console.log(`SQLite pragmas: ${formatPragmas(tuning)}`);
 
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
     console.table(counts);

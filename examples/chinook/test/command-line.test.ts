@@ -42,8 +42,13 @@ describe('the example from the command line', () => {
   it('seeds a scaled copy with pnpm seed --scale', () => {
     const run = runTs(['examples/chinook/src/seed.ts', '--scale', '3'], { STRATUM_SQLITE_PATH: SQLITE_FILE });
     expect(run.status).toBe(0);
+    // The example config's @stratum/sqlite default preset, as applied and read back.
+    expect(run.stdout).toMatch(
+      /SQLite pragmas: busy_timeout=5000 journal_mode=wal synchronous=normal foreign_keys=true /,
+    );
     const db = new Database(SQLITE_FILE, { readonly: true });
     try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
       expect([count('customer'), count('invoice'), count('invoice_line'), count('track')]).toEqual([
         59 * 3,
@@ -54,6 +59,16 @@ describe('the example from the command line', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('runs the demo on the tuned SQLite: applied pragmas in one line, the WAL size at the end', () => {
+    const run = runTs(['examples/chinook/src/demo.ts'], { STRATUM_SQLITE_PATH: SQLITE_FILE });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(
+      /\nSQLite pragmas: busy_timeout=5000 journal_mode=wal synchronous=normal .*mmap_size=134217728/,
+    );
+    expect(run.stdout).toMatch(/\nSQLite WAL file at the end: \d+ KiB\n/);
+    expect(run.stdout).toContain('SQLite WAL file after close (TRUNCATE checkpoint): 0 KiB');
   });
 
   it('explains a bad --scale instead of crashing', () => {

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeEachDriver } from '../../../test/harness/index.js';
+import { describeEachDriver, removeSqliteFile } from '../../../test/harness/index.js';
 import { docPages } from '../../../test/support/doc-pages.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import { Album, Invoice, InvoiceLine, Track } from '../src/entities/index.js';
@@ -12,6 +14,7 @@ import { loadersSnippet } from '../src/snippets/loaders.js';
 import { pagination } from '../src/snippets/pagination.js';
 import { profiling } from '../src/snippets/profiling.js';
 import { quickstart } from '../src/snippets/quickstart.js';
+import { sqliteTuningSnippet } from '../src/snippets/sqlite-tuning.js';
 import { streaming } from '../src/snippets/streaming.js';
 import { transaction } from '../src/snippets/transaction.js';
 
@@ -42,6 +45,21 @@ describe('docs snippets', () => {
       expect(shown).toBe(region(file));
     });
   }
+});
+
+describe('sqlite tuning (packages/sqlite/README.md)', () => {
+  it('applies the default preset on a file, reads it back, and leaves an empty WAL after close', async () => {
+    const file = join(tmpdir(), `stratum-snippet-${process.pid}.sqlite`);
+    try {
+      const { applied, differences, walBytes } = await sqliteTuningSnippet(file);
+      expect(applied).toMatch(/^busy_timeout=5000 journal_mode=wal synchronous=normal foreign_keys=true /);
+      expect(differences).toEqual([]);
+      expect(walBytes).toBeGreaterThanOrEqual(0);
+      expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).toBe(0);
+    } finally {
+      await removeSqliteFile(file);
+    }
+  });
 });
 
 describe('quickstart (packages/core/README.md)', () => {

@@ -10,6 +10,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { BulkInsertOptions } from '@stratum/core';
+import { pragmaStatements, SQLITE_PRESETS } from '@stratum/sqlite';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
@@ -199,7 +200,11 @@ async function initAndSeed(orm: MikroORM<AbstractSqlDriver>): Promise<void> {
   await seedChinook(orm.em.fork());
 }
 
-/** A seeded SQLite file `stratum_bench_<pid>.sqlite` in os.tmpdir(), with MikroORM's default pragmas. */
+/**
+ * A seeded SQLite file `stratum_bench_<pid>.sqlite` in os.tmpdir(), tuned by `@stratum/sqlite`'s
+ * `default` preset (the example config's default): the ORM applies it on its connection, the raw
+ * better-sqlite3 handle gets the same pragmas, so raw stays the driver's best on the same settings.
+ */
 export async function openSqlite(log: (line: string) => void): Promise<SqliteBenchDatabase> {
   const file = join(tmpdir(), `stratum_bench_${process.pid}.sqlite`);
   const removeFiles = () => {
@@ -220,7 +225,7 @@ export async function openSqlite(log: (line: string) => void): Promise<SqliteBen
     orm = await MikroORM.init<AbstractSqlDriver>(chinookConfig({ driver: SqliteDriver, dbName: file }) as never);
     await initAndSeed(orm);
     raw = new Database(file);
-    raw.pragma('foreign_keys = on');
+    for (const sql of pragmaStatements(SQLITE_PRESETS.default.pragmas)) raw.exec(sql);
     const rawDb = raw;
     const ormDb = orm;
     return {
@@ -238,7 +243,15 @@ export async function openSqlite(log: (line: string) => void): Promise<SqliteBen
         return rawDb.prepare(sql).get() as Record<string, unknown> | undefined;
       },
       async settings() {
-        const pragmas = ['journal_mode', 'synchronous', 'foreign_keys', 'page_size', 'cache_size', 'locking_mode'];
+        const pragmas = [
+          'journal_mode',
+          'synchronous',
+          'foreign_keys',
+          'page_size',
+          'cache_size',
+          'mmap_size',
+          'locking_mode',
+        ];
         const em = ormDb.em.fork();
         const out: string[] = [];
         for (const name of pragmas) {

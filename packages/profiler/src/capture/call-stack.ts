@@ -53,7 +53,7 @@ export class CallStack {
 const LIBRARY_PATHS = [
   '/node_modules/',
   'node:',
-  ...['core', 'profiler', 'dataloader', 'cache'].flatMap((name) => [
+  ...['core', 'profiler', 'dataloader', 'cache', 'sqlite'].flatMap((name) => [
     `/packages/${name}/src/`,
     `/packages/${name}/dist/`,
   ]),
