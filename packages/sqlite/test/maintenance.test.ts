@@ -124,7 +124,8 @@ it('puts WAL bytes, checkpoints and busy waits in the metrics snapshot and the P
   await writeLine(orm, 'w', 1, 1);
   const off = registerSqliteMetrics(orm, 'sqlite.test');
   const promClient = await import('prom-client');
-  const { registerPrometheusMetrics, startProfiling } = await import('@stratum/profiler');
+  const { startProfiling } = await import('@stratum/profiler');
+  const { registerPrometheusMetrics } = await import('@stratum/profiler/prometheus');
   const profiler = startProfiling();
   try {
     const metrics = collectMetrics()['sqlite.test'] as Record<string, number>;

@@ -4,13 +4,17 @@
 // (an assertion fails) if any of it does not work as documented.
 import 'reflect-metadata';
 import { strict as assert } from 'node:assert';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import { defineConfig } from '@mikro-orm/sqlite';
 import { Cache, Cached, cacheOf, enableCache, MemoryStore, RedisStore } from '@stratum/cache';
 import { BaseRepository, StratumError } from '@stratum/core';
 import { Batched, loaders } from '@stratum/dataloader';
 import { instrument, profile, Timed, timedMetrics } from '@stratum/profiler';
+import { formatPragmas, inspectSqlite, sqliteTuning, sqliteTuningReport } from '@stratum/sqlite';
 import { Redis } from 'ioredis';
 import { Artist, ArtistSchema, Song, SongSchema } from './entities.js';
 
@@ -43,11 +47,9 @@ class Reports {
 }
 
 export async function main(): Promise<void> {
-  const orm = await MikroORM.init<SqliteDriver>({
-    driver: SqliteDriver,
-    dbName: ':memory:',
-    entities: [ArtistSchema, SongSchema],
-  });
+  // @stratum/sqlite: a tuned SQLite file (WAL, synchronous NORMAL, busy timeout, BEGIN IMMEDIATE).
+  const dbName = join(tmpdir(), `stratum-consumer-${process.pid}.sqlite`);
+  const orm = await MikroORM.init(defineConfig({ entities: [ArtistSchema, SongSchema], ...sqliteTuning({ dbName }) }));
   try {
     await orm.schema.create();
     instrument(orm); // the profiler sees every query of this ORM
@@ -103,8 +105,12 @@ export async function main(): Promise<void> {
     }
     const memory = new Cache({ store: new MemoryStore(), namespace: 'm' });
     assert.equal(await memory.wrap('k', () => 1), 1);
+    await orm.connect();
+    assert.match(formatPragmas(sqliteTuningReport(orm)!), /journal_mode=wal/);
+    assert.deepEqual(inspectSqlite(orm).differences, []);
   } finally {
     await orm.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbName}${suffix}`, { force: true });
   }
   console.log('consumer app: every package works');
 }
