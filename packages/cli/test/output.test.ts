@@ -28,7 +28,10 @@ describe('output', () => {
   it('draws a bar on a terminal', () => {
     let drawn = '';
     const stream = {
-      write: (text: string) => ((drawn += text), true),
+      write: (text: string) => {
+        drawn += text;
+        return true;
+      },
       isTTY: true,
       columns: 80,
       cursorTo: () => true,
