@@ -130,6 +130,7 @@ function consumer(manager, tarballs, dir) {
       '@mikro-orm/sql': pinned('@mikro-orm/sql'),
       '@mikro-orm/sqlite': pinned('@mikro-orm/sqlite'),
       ioredis: pinned('ioredis'),
+      '@mikro-orm/cli': pinned('@mikro-orm/cli'),
       'reflect-metadata': pinned('reflect-metadata'),
     },
     devDependencies: {
@@ -173,6 +174,13 @@ function consumer(manager, tarballs, dir) {
     run(node, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: dir });
     run(node, [`dist-${mode}/src/app.js`], { cwd: dir });
     console.log(`${manager}: the app type-checks and runs with ${mode} decorators`);
+  }
+  if (tarballs.some((t) => t.name === '@stratum/cli')) {
+    // The installed `stratum` bin (its shebang, its dependencies) prints its version and checks a file.
+    const version = run(join(dir, 'node_modules/.bin/stratum'), ['--version'], { cwd: dir, quiet: true }).trim();
+    if (version !== tarballs.find((t) => t.name === '@stratum/cli').version)
+      throw new Error(`stratum --version printed ${version}`);
+    console.log(`${manager}: the stratum command runs (${version})`);
   }
   run(node, [join(dir, 'node_modules/vitest/vitest.mjs'), 'run'], { cwd: dir });
   console.log(`${manager}: the app's vitest file passes`);
