@@ -47,6 +47,7 @@ interface Scope {
   readonly parent: Scope | undefined;
   readonly ctes: Set<string>;
   readonly params: readonly unknown[];
+  readonly literalsAreValues: boolean;
   readonly all: UsageBuilder[];
 }
 
@@ -66,7 +67,9 @@ interface Scope {
  * // { table: 'customer', alias: 'c0', predicates: [{ kind: 'equality', on: { expression: 'lower("email")', columns: ['email'] } }], ... }
  * ```
  */
-export async function analyzeWorkload(workload: { statements: readonly WorkloadStatement[] }): Promise<WorkloadAnalysis> {
+export async function analyzeWorkload(workload: {
+  statements: readonly WorkloadStatement[];
+}): Promise<WorkloadAnalysis> {
   const pg = await loadParser();
   const queries: AnalyzedQuery[] = [];
   const unparsed: UnparsedStatement[] = [];
@@ -95,9 +98,17 @@ function analyzeStatement(statement: WorkloadStatement, stmt: unknown): Analyzed
   const [type, body] = unwrap(stmt);
   const all: UsageBuilder[] = [];
   const writes: string[] = [];
+  const updatedColumns: string[] = [];
   let limited = false;
   let kind: AnalyzedQuery['kind'] = 'other';
-  const root: Scope = { aliases: new Map(), parent: undefined, ctes: new Set(), params: statement.params, all };
+  const root: Scope = {
+    aliases: new Map(),
+    parent: undefined,
+    ctes: new Set(),
+    params: statement.params,
+    literalsAreValues: statement.literalsAreValues ?? false,
+    all,
+  };
   switch (type) {
     case 'SelectStmt':
       kind = 'select';
@@ -110,11 +121,15 @@ function analyzeStatement(statement: WorkloadStatement, stmt: unknown): Analyzed
       const relation = body.relation as Node;
       writes.push(relation.relname as string);
       addRange({ RangeVar: relation }, root);
-      for (const item of ((type === 'UpdateStmt' ? body.fromClause : body.usingClause) as unknown[] | undefined) ?? []) {
+      for (const item of ((type === 'UpdateStmt' ? body.fromClause : body.usingClause) as unknown[] | undefined) ??
+        []) {
         addRange(item, root);
       }
       walkCondition(body.whereClause, root);
-      walkReads(body.targetList, root);
+      if (type === 'UpdateStmt') {
+        for (const target of body.targetList as Node[]) updatedColumns.push((target.ResTarget as Node).name as string);
+        for (const target of body.targetList as Node[]) walkReads((target.ResTarget as Node).val, root);
+      }
       walkReads(body.whereClause, root);
       break;
     }
@@ -147,13 +162,14 @@ function analyzeStatement(statement: WorkloadStatement, stmt: unknown): Analyzed
     source: statement.source,
     kind,
     writes,
+    updatedColumns,
     usages,
     limited,
   };
 }
 
 function childScope(parent: Scope): Scope {
-  return { aliases: new Map(), parent, ctes: new Set(parent.ctes), params: parent.params, all: parent.all };
+  return { ...parent, aliases: new Map(), parent, ctes: new Set(parent.ctes) };
 }
 
 function walkWith(body: Node, scope: Scope): void {
@@ -177,7 +193,13 @@ function walkSelect(select: Node, scope: Scope): boolean {
   for (const item of (select.fromClause as unknown[] | undefined) ?? []) addRange(item, scope);
   walkCondition(select.whereClause, scope);
   walkCondition(select.havingClause, scope);
-  for (const part of [select.targetList, select.whereClause, select.havingClause, select.sortClause, select.groupClause]) {
+  for (const part of [
+    select.targetList,
+    select.whereClause,
+    select.havingClause,
+    select.sortClause,
+    select.groupClause,
+  ]) {
     walkReads(part, scope);
   }
   walkSort(select.sortClause as Node[] | undefined, scope);
@@ -310,7 +332,7 @@ function comparison(body: Node, op: string, scope: Scope): void {
 function addValuePredicate(keyed: unknown, value: unknown, kind: PredicateKind, op: string, scope: Scope): void {
   const resolved = resolveKeyPart(keyed, scope);
   if (!resolved?.local || readsScope(value, scope)) return;
-  const constantText = constantOf(value);
+  const constantText = scope.literalsAreValues ? undefined : constantOf(value);
   const predicate: Predicate =
     constantText === undefined
       ? { kind, on: resolved.part }
@@ -356,8 +378,15 @@ function walkSort(sortClause: Node[] | undefined, scope: Scope): void {
     if (!resolved?.local) return;
     const direction = sortBy.sortby_dir === 'SORTBY_DESC' ? 'desc' : 'asc';
     const nulls =
-      sortBy.sortby_nulls === 'SORTBY_NULLS_FIRST' ? 'first' : sortBy.sortby_nulls === 'SORTBY_NULLS_LAST' ? 'last' : undefined;
-    keys.push({ usage: resolved.usage, key: nulls ? { on: resolved.part, direction, nulls } : { on: resolved.part, direction } });
+      sortBy.sortby_nulls === 'SORTBY_NULLS_FIRST'
+        ? 'first'
+        : sortBy.sortby_nulls === 'SORTBY_NULLS_LAST'
+          ? 'last'
+          : undefined;
+    keys.push({
+      usage: resolved.usage,
+      key: nulls ? { on: resolved.part, direction, nulls } : { on: resolved.part, direction },
+    });
   }
   const [first] = keys;
   if (first && keys.every((k) => k.usage === first.usage)) first.usage.orderBy.push(...keys.map((k) => k.key));
@@ -375,7 +404,9 @@ function resolveKeyPart(node: unknown, scope: Scope): Resolved | undefined {
   const [type, body] = unwrap(node);
   if (type === 'ColumnRef') {
     const ref = resolveColumn(body, scope);
-    return ref ? { usage: ref.usage, part: { column: ref.column, columns: [ref.column] }, local: ref.local } : undefined;
+    return ref
+      ? { usage: ref.usage, part: { column: ref.column, columns: [ref.column] }, local: ref.local }
+      : undefined;
   }
   if (type === 'ParamRef' || type === 'A_Const' || type === 'SubLink') return undefined;
   const refs: { usage: UsageBuilder; column: string; local: boolean }[] = [];

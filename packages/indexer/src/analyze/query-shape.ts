@@ -66,6 +66,8 @@ export interface AnalyzedQuery {
   readonly kind: 'select' | 'insert' | 'update' | 'delete' | 'other';
   /** Tables it writes (the target of insert / update / delete). */
   readonly writes: readonly string[];
+  /** The columns an UPDATE sets (an index on one of them makes the update maintain it). */
+  readonly updatedColumns: readonly string[];
   readonly usages: readonly TableUsage[];
   /** It has a LIMIT (so an index in ORDER BY order can stop early). */
   readonly limited: boolean;

@@ -46,7 +46,7 @@ export function renderExpression(node: unknown): string {
     }
     case 'A_Expr': {
       if (body.kind !== 'AEXPR_OP' || !body.lexpr) throw new UnrenderableExpression('operator');
-      const op = ((body.name as Node[])[0]?.String as Node).sval as string;
+      const op = (((body.name as Node[])[0] as Node).String as Node).sval as string;
       if (!/^[-+*/%|&<>=!~#@^]+$/.test(op)) throw new UnrenderableExpression('operator');
       return `(${renderExpression(body.lexpr)} ${op} ${renderExpression(body.rexpr)})`;
     }

@@ -15,6 +15,11 @@ export interface WorkloadStatement {
   readonly calls: number;
   /** Where it came from: `workload.json#3` (the 4th query of the file) or `queries.sql:12` (its line). */
   readonly source: string;
+  /**
+   * True for a plain SQL file, where values are written as literals: a literal is then a value like a
+   * parameter, not a constant of the query shape (no partial index is derived from it).
+   */
+  readonly literalsAreValues?: boolean;
 }
 
 /** What the indexer reads: statements with frequencies. */
@@ -90,7 +95,12 @@ export function parseWorkload(value: unknown, path?: string): IndexerWorkload {
     }
     if (q.kind === 'transaction' || /^\s*(begin|commit|rollback|savepoint|release)\b/i.test(example.sql)) return;
     const converted = toDollarPlaceholders(example.sql);
-    statements.push({ sql: converted.sql, params: example.params, calls: q.calls as number, source: `${name}#${index}` });
+    statements.push({
+      sql: converted.sql,
+      params: example.params,
+      calls: q.calls as number,
+      source: `${name}#${index}`,
+    });
   });
   return { statements };
 }
@@ -145,7 +155,7 @@ export function parseSqlText(text: string, name?: string): IndexerWorkload {
     }
     const sql = stripComments(chunk.text).trim();
     if (/^(begin|commit|rollback|savepoint|release)\b/i.test(sql)) continue;
-    statements.push({ sql, params: [], calls, source: `${name ?? 'sql'}:${chunk.line}` });
+    statements.push({ sql, params: [], calls, source: `${name ?? 'sql'}:${chunk.line}`, literalsAreValues: true });
   }
   return { statements };
 }
