@@ -68,9 +68,9 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     client = new Client({ connectionString: db.url });
     await client.connect();
     await client.query(SCHEMA);
-    catalogueBefore = (await client.query('select indexdef from pg_indexes where schemaname = $1 order by 1', ['public'])).rows.map(
-      (row) => row.indexdef as string,
-    );
+    catalogueBefore = (
+      await client.query('select indexdef from pg_indexes where schemaname = $1 order by 1', ['public'])
+    ).rows.map((row) => row.indexdef as string);
     result = await suggestIndexes({ workload: shopWorkload(), clientUrl: db.url });
   });
   afterAll(() => client?.end());
@@ -79,7 +79,8 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
 
   it('evaluates with HypoPG and creates nothing in the database', async () => {
     expect(result.evaluation).toBe('hypopg');
-    const after = (await client.query('select indexdef from pg_indexes where schemaname = $1 order by 1', ['public'])).rows;
+    const after = (await client.query('select indexdef from pg_indexes where schemaname = $1 order by 1', ['public']))
+      .rows;
     expect(after.map((row) => row.indexdef)).toEqual(catalogueBefore);
   });
 
@@ -168,7 +169,9 @@ describe('suggestIndexes: failures before any analysis', () => {
       clientUrl: 'postgresql://postgres:secret@127.0.0.1:1/none',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnreachableError);
-    expect((error as Error).message).toMatch(/^cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none: /);
+    expect((error as Error).message).toMatch(
+      /^cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none: /,
+    );
   });
 
   it('an option out of range is an IndexerOptionError naming it', async () => {
