@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Constructor, MikroORM } from '@mikro-orm/core';
+import { type Migration, Migrator } from '@mikro-orm/migrations';
+import { instrument, profile, toWorkload, writeWorkload } from '@stratum/profiler';
+import { Client } from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chinookConfig } from '../../../examples/chinook/src/config.js';
+import { Customer, Invoice, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
+import { describeEachDriver } from '../../../test/harness/index.js';
+import { useChinook } from '../../../test/support/use-chinook.js';
+import {
+  createIndexSql,
+  type IndexerWorkload,
+  type IndexSuggestions,
+  readWorkload,
+  renderMigration,
+  suggestIndexes,
+} from '../src/index.js';
+
+/** Chinook × 100: 5 900 customers, 41 200 invoices, 224 000 invoice lines. */
+const SCALE = 100;
+const DAY_MS = 86_400_000;
+
+/**
+ * What an app over Chinook asks, through MikroORM, with how often: the profiler records it. The
+ * parameters vary per call (the workload keeps one call's as its example).
+ */
+async function runApp(chinook: ReturnType<typeof useChinook>): Promise<void> {
+  const em = () => chinook.em();
+  const emails = (await em().find(Customer, {}, { fields: ['email'], limit: 200, orderBy: { id: 'desc' } })).map(
+    (c) => c.email,
+  );
+  const start = new Date('2011-01-01T00:00:00Z').getTime();
+  for (let i = 0; i < 100; i++) await em().findOne(Customer, { email: emails[i % emails.length] as string }); // sign-in
+  for (let i = 0; i < 40; i++) {
+    const from = new Date(start + i * 7 * DAY_MS);
+    await em().find(Invoice, { invoiceDate: { $gte: from, $lt: new Date(from.getTime() + DAY_MS) } }); // daily report
+  }
+  for (let i = 0; i < 30; i++) {
+    const from = new Date(start + i * 11 * DAY_MS);
+    await em().find(
+      Invoice,
+      { billingCountry: ['Germany', 'France', 'Brazil'][i % 3], invoiceDate: { $gte: from } },
+      { orderBy: { invoiceDate: 'asc' }, limit: 20 },
+    ); // a country's next invoices
+  }
+  for (let i = 0; i < 60; i++) {
+    await em().find(Invoice, { customer: 1 + ((i * 97) % 5900) }, { orderBy: { invoiceDate: 'desc' }, limit: 5 }); // recent invoices
+  }
+  for (let i = 0; i < 60; i++) await em().find(InvoiceLine, { invoice: 1 + ((i * 31) % 41_200) }); // lines of an invoice
+  for (let i = 0; i < 40; i++) await em().find(Track, { album: 1 + (i % 347) }, { orderBy: { name: 'asc' } }); // album page
+  for (const word of ['love', 'night', 'blue', 'fire', 'rock', 'girl', 'time', 'heart']) {
+    await em().find(Track, { name: { $ilike: `%${word}%` } }, { limit: 50 }); // search box
+  }
+  for (let i = 0; i < 10; i++) {
+    const customer = await em().findOneOrFail(Customer, 1 + i);
+    customer.phone = `+1 555 01${i}`;
+    await em().flush(); // profile edit
+  }
+}
+
+describeEachDriver(
+  'the indexer on a recorded Chinook workload',
+  (ctx) => {
+    const chinook = useChinook(ctx, { scale: SCALE });
+    let admin: Client;
+    let workload: IndexerWorkload;
+    let result: IndexSuggestions;
+    let dir: string;
+
+    beforeAll(async () => {
+      admin = new Client({ connectionString: ctx.options.clientUrl });
+      await admin.connect();
+      await admin.query('create extension if not exists hypopg');
+      await admin.query('analyze');
+      instrument(chinook.orm);
+      const report = await profile(() => runApp(chinook));
+      dir = await mkdtemp(join(tmpdir(), 'stratum-indexer-'));
+      await writeWorkload(join(dir, 'workload.json'), toWorkload(report.queries));
+      workload = await readWorkload(join(dir, 'workload.json'));
+      result = await suggestIndexes({ workload, clientUrl: ctx.options.clientUrl as string });
+    }, 300_000);
+    afterAll(async () => {
+      await admin?.end();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('reads the workload the profiler recorded and parses every statement', () => {
+      expect(workload.statements.length).toBeGreaterThanOrEqual(9);
+      expect(result.unparsed).toEqual([]);
+    });
+
+    it('suggests no index that an existing one (the foreign-key indexes) already serves', () => {
+      const sqls = result.suggestions.map((s) => createIndexSql(s.index));
+      expect(sqls.filter((sql) => /"invoice_line" \("invoice_id"\)|"track" \("album_id"\)/.test(sql))).toEqual([]);
+      for (const { index } of result.suggestions) {
+        const existing = result.schema.indexes.filter((i) => i.table === index.table);
+        expect(
+          existing.some((i) => i.keys.map((k) => k.column).join() === index.keys.map((k) => k.part.column).join()),
+        ).toBe(false);
+      }
+    });
+
+    it('makes the recorded workload ≥ 10× faster once MikroORM Migrator has applied the generated migration', async () => {
+      const measure = async () => {
+        let total = 0;
+        const perShape: number[] = [];
+        for (const statement of workload.statements.filter((s) => /^select/i.test(s.sql))) {
+          const samples: number[] = [];
+          for (let rep = 0; rep < 7; rep++) {
+            const { rows } = await admin.query(`explain (analyze, format json) ${statement.sql}`, [
+              ...statement.params,
+            ]);
+            samples.push(rows[0]['QUERY PLAN'][0]['Execution Time'] as number);
+          }
+          samples.sort((a, b) => a - b);
+          const median = samples[3] as number;
+          perShape.push(median);
+          total += statement.calls * median;
+        }
+        return { total, perShape };
+      };
+      const before = await measure();
+
+      const className = 'Migration20261204200000';
+      const source = renderMigration(result.suggestions, { className });
+      const migrations = fileURLToPath(new URL(`./.migrations-${randomBytes(4).toString('hex')}/`, import.meta.url));
+      await mkdir(migrations, { recursive: true });
+      await writeFile(join(migrations, `${className}.ts`), source);
+      const module = (await import(join(migrations, `${className}.ts`))) as Record<string, Constructor<Migration>>;
+      const orm = await MikroORM.init({
+        ...chinookConfig({ clientUrl: ctx.options.clientUrl as string }),
+        extensions: [Migrator],
+        migrations: {
+          migrationsList: [{ name: className, class: module[className] as Constructor<Migration> }],
+          allOrNothing: false,
+          snapshotOnMigrate: false,
+          silent: true,
+        },
+      } as never);
+      try {
+        await orm.migrator.up();
+        await admin.query('analyze');
+        const after = await measure();
+        const ratio = before.total / after.total;
+        console.log(
+          `Chinook ×${SCALE}: Σ calls × median server time ${before.total.toFixed(1)} ms → ${after.total.toFixed(1)} ms (${ratio.toFixed(1)}×) with ${result.suggestions.length} indexes: ${result.suggestions.map((s) => s.index.name).join(', ')}; advisor ${result.elapsedMs} ms`,
+        );
+        expect(ratio).toBeGreaterThanOrEqual(10);
+        await orm.migrator.down();
+      } finally {
+        await orm.close(true);
+        await rm(migrations, { recursive: true, force: true });
+      }
+    });
+  },
+  { drivers: ['postgresql'] },
+);
