@@ -153,6 +153,31 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     expect(again.suggestions.length).toBe(result.suggestions.length);
   });
 
+  it('without HypoPG, evaluates with real indexes built in a transaction that is rolled back', async () => {
+    await client.query('drop extension hypopg');
+    try {
+      const workload = parseWorkload({
+        version: 1,
+        queries: SHOP.slice(0, 2).map(([sql, params, calls]) => ({ example: { sql, params }, calls })),
+      });
+      const fallback = await suggestIndexes({ workload, client });
+      expect(fallback.evaluation).toBe('rolled-back-index');
+      expect(fallback.suggestions.map((s) => createIndexSql(s.index).replace(/"[a-z0-9_]+_idx"/, 'NAME'))).toEqual(
+        result.suggestions
+          .filter((s) => s.reason.queries.some((q) => q.source === 'shop.json#0' || q.source === 'shop.json#1'))
+          .map((s) => createIndexSql(s.index).replace(/"[a-z0-9_]+_idx"/, 'NAME')),
+      );
+      // A real build knows the expression's statistics: the planner's estimate is far better than HypoPG's.
+      const email = fallback.suggestions.find((s) => s.index.kinds.includes('expression'));
+      expect(email?.reason.queries[0]?.after).toBeLessThan((email?.reason.queries[0]?.before ?? 0) / 10);
+      const after = (await client.query('select indexdef from pg_indexes where schemaname = $1 order by 1', ['public']))
+        .rows;
+      expect(after.map((row) => row.indexdef)).toEqual(catalogueBefore);
+    } finally {
+      await client.query('create extension hypopg');
+    }
+  });
+
   it('refuses a workload on a table the database does not have', async () => {
     const error = await suggestIndexes({ workload: parseSqlText('select * from invoices where id = 1'), client }).catch(
       (e: unknown) => e,

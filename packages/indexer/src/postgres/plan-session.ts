@@ -64,6 +64,11 @@ export class PlanSession {
         );
         bytes.set(candidate.name, Number(size.rows[0]?.bytes ?? 0));
       }
+      // An expression index has statistics of its own only after ANALYZE (rolled back with the rest).
+      for (const table of new Set(real.filter((c) => c.keys.some((k) => k.part.expression)).map((c) => c.table))) {
+        const candidate = real.find((c) => c.table === table) as IndexCandidate;
+        await this.client.query(`analyze ${quote(candidate.schema)}.${quote(table)}`);
+      }
       for (const candidate of hypothetical) {
         const created = await this.client.query<{ indexrelid: number; indexname: string }>(
           'select indexrelid, indexname from hypopg_create_index($1)',
