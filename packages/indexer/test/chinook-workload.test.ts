@@ -9,8 +9,8 @@ import { instrument, profile, toWorkload, writeWorkload } from '@stratum/profile
 import { Client } from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
-import { Customer, Invoice, InvoiceLine, Track } from '../../../examples/chinook/src/entities/index.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
+import { runChinookApp } from '../../../test/support/chinook-app-workload.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import {
   createIndexSql,
@@ -23,46 +23,6 @@ import {
 
 /** Chinook × 100: 5 900 customers, 41 200 invoices, 224 000 invoice lines. */
 const SCALE = 100;
-const DAY_MS = 86_400_000;
-
-/**
- * What an app over Chinook asks, through MikroORM, with how often: the profiler records it. The
- * parameters vary per call (the workload keeps one call's as its example).
- */
-async function runApp(chinook: ReturnType<typeof useChinook>): Promise<void> {
-  const em = () => chinook.em();
-  const emails = (await em().find(Customer, {}, { fields: ['email'], limit: 200, orderBy: { id: 'desc' } })).map(
-    (c) => c.email,
-  );
-  const start = new Date('2011-01-01T00:00:00Z').getTime();
-  for (let i = 0; i < 100; i++) await em().findOne(Customer, { email: emails[i % emails.length] as string }); // sign-in
-  for (let i = 0; i < 40; i++) {
-    const from = new Date(start + i * 7 * DAY_MS);
-    await em().find(Invoice, { invoiceDate: { $gte: from, $lt: new Date(from.getTime() + DAY_MS) } }); // daily report
-  }
-  for (let i = 0; i < 30; i++) {
-    const from = new Date(start + i * 11 * DAY_MS);
-    await em().find(
-      Invoice,
-      { billingCountry: ['Germany', 'France', 'Brazil'][i % 3], invoiceDate: { $gte: from } },
-      { orderBy: { invoiceDate: 'asc' }, limit: 20 },
-    ); // a country's next invoices
-  }
-  for (let i = 0; i < 60; i++) {
-    await em().find(Invoice, { customer: 1 + ((i * 97) % 5900) }, { orderBy: { invoiceDate: 'desc' }, limit: 5 }); // recent invoices
-  }
-  for (let i = 0; i < 60; i++) await em().find(InvoiceLine, { invoice: 1 + ((i * 31) % 41_200) }); // lines of an invoice
-  for (let i = 0; i < 40; i++) await em().find(Track, { album: 1 + (i % 347) }, { orderBy: { name: 'asc' } }); // album page
-  for (const word of ['love', 'night', 'blue', 'fire', 'rock', 'girl', 'time', 'heart']) {
-    await em().find(Track, { name: { $ilike: `%${word}%` } }, { limit: 50 }); // search box
-  }
-  for (let i = 0; i < 10; i++) {
-    const customer = await em().findOneOrFail(Customer, 1 + i);
-    customer.phone = `+1 555 01${i}`;
-    await em().flush(); // profile edit
-  }
-}
-
 describeEachDriver(
   'the indexer on a recorded Chinook workload',
   (ctx) => {
@@ -78,7 +38,7 @@ describeEachDriver(
       await admin.query('create extension if not exists hypopg');
       await admin.query('analyze');
       instrument(chinook.orm);
-      const report = await profile(() => runApp(chinook));
+      const report = await profile(() => runChinookApp(chinook.orm, SCALE));
       dir = await mkdtemp(join(tmpdir(), 'stratum-indexer-'));
       await writeWorkload(join(dir, 'workload.json'), toWorkload(report.queries));
       workload = await readWorkload(join(dir, 'workload.json'));
