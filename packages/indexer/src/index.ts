@@ -41,6 +41,12 @@ export {
   readWorkload,
   type WorkloadStatement,
 } from './input/workload-input.js';
+export {
+  type EntityIndexDeclaration,
+  type EntityIndexOptions,
+  type EntityMetadataSource,
+  entityIndexDeclarations,
+} from './output/entity-index-declarations.js';
 export { type RenderMigrationOptions, renderMigration } from './output/render-migration.js';
 export { connectPostgres, type PgClient } from './postgres/connect.js';
 export {

@@ -89,9 +89,9 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     expect(pick?.index.kinds).toContain('expression');
     const [served] = pick?.reason.queries ?? [];
     expect(served?.source).toBe('shop.json#0');
-    // HypoPG has no statistics for a hypothetical expression, so the planner assumes 0.5% of the rows match:
-    // a cost cut of more than half is what it can show (the real index does far better, see the Chinook test).
-    expect(served?.after).toBeLessThan((served?.before ?? 0) / 2);
+    // Hypothetical, planned with statistics on lower("email") (created and analysed in a rolled-back transaction).
+    expect(pick?.reason.evaluatedWith).toBe('hypopg');
+    expect(served?.after).toBeLessThan((served?.before ?? 0) / 10);
   });
 
   it("suggests the equality column then the ORDER BY column for a customer's latest orders", () => {
@@ -128,7 +128,7 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
       expect(reason.estimatedBytes).toBeGreaterThan(0);
       for (const q of reason.queries) expect(q.after).toBeLessThan(q.before as number);
     }
-    expect(result.totalCostAfter).toBeLessThan(result.totalCostBefore / 5);
+    expect(result.totalCostAfter).toBeLessThan(result.totalCostBefore / 10);
   });
 
   it('never suggests what an existing index (or its left prefix) already serves', async () => {

@@ -19,6 +19,8 @@ export interface ChooseOptions {
    * it sets an indexed column). About two random page accesses. @default 10
    */
   writeCostPerIndex?: number;
+  /** `server_version_num` of the target (≥ 140000 gives expressions statistics while planning). */
+  serverVersion?: number;
 }
 
 /** One query's planner cost before and after the chosen indexes. */
@@ -96,6 +98,10 @@ export async function chooseIndexes(
     minCostReduction = 0.5,
     writeCostPerIndex = 10,
   } = options;
+  session.useExpressionStatistics(
+    proposed.map((p) => p.candidate),
+    options.serverVersion ?? 0,
+  );
   const plannable = queries.flatMap((query, i) => (PLANNABLE.has(query.kind) && query.usages.length > 0 ? [i] : []));
   const baseline = await session.plan([], queries, plannable);
   const before = new Map<number, number>();

@@ -59,7 +59,10 @@ export async function suggestIndexes(options: SuggestIndexesOptions): Promise<In
     const schema = await introspectPostgres(client, tables);
     const session = new PlanSession(client, schema.extensions.has('hypopg'));
     const candidates = generateCandidates(analysis.queries, schema);
-    const choice = await chooseIndexes(session, analysis.queries, candidates, options);
+    const choice = await chooseIndexes(session, analysis.queries, candidates, {
+      ...options,
+      serverVersion: schema.serverVersion,
+    });
     return {
       ...choice,
       unparsed: analysis.unparsed,

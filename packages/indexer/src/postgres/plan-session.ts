@@ -22,9 +22,10 @@ export interface PlannedSet {
 
 /**
  * Plans queries with candidate indexes that do not exist: hypothetical ones (HypoPG, nothing built)
- * when the extension is installed and supports the access method (btree), else real ones created
- * inside a transaction that is rolled back (a GIN trigram index, or any index without HypoPG — it is
- * built, so it costs time on large tables, and it holds a lock on the table until the rollback).
+ * when the extension is installed and the candidate is a btree on columns, else real ones created
+ * inside a transaction that is rolled back (a GIN trigram index, an expression index, or any index
+ * without HypoPG — it is built, so it costs time on large tables, and it holds a lock on the table until
+ * the rollback).
  */
 export class PlanSession {
   constructor(
@@ -32,9 +33,34 @@ export class PlanSession {
     readonly hypopg: boolean,
   ) {}
 
-  /** Which method a candidate is evaluated with. */
+  /** Expressions to give statistics to while planning, by table (see {@link useExpressionStatistics}). */
+  private expressionStatistics = new Map<string, { schema: string; expressions: Set<string> }>();
+
+  /** Which method a candidate is evaluated with: HypoPG for a btree, a rolled-back build otherwise. */
   methodOf(candidate: IndexCandidate): EvaluationMethod {
     return this.hypopg && candidate.method === 'btree' ? 'hypopg' : 'rolled-back-index';
+  }
+
+  /**
+   * Plans every query on the tables of these candidates' expressions with statistics on those
+   * expressions (PostgreSQL ≥ 14 `CREATE STATISTICS ... ON (lower(email))`, analysed, inside a
+   * transaction that is rolled back). Without them the planner guesses that 0.5% of the rows match an
+   * expression, both without the index (so `lower(email) = $1 LIMIT 1` looks nearly free as a
+   * sequential scan) and with a hypothetical one (HypoPG has no statistics for it).
+   */
+  useExpressionStatistics(candidates: readonly IndexCandidate[], serverVersion: number): void {
+    if (serverVersion < 140_000) return;
+    for (const candidate of candidates) {
+      for (const key of candidate.keys) {
+        if (key.part.expression === undefined) continue;
+        const entry = this.expressionStatistics.get(candidate.table) ?? {
+          schema: candidate.schema,
+          expressions: new Set(),
+        };
+        entry.expressions.add(key.part.expression);
+        this.expressionStatistics.set(candidate.table, entry);
+      }
+    }
   }
 
   /** Plans `queries` (by index into `all`) with exactly `candidates` added to the real indexes. */
@@ -49,9 +75,27 @@ export class PlanSession {
     const bytes = new Map<string, number>();
     const plans = new Map<number, PlannedQuery>();
     if (this.hypopg) await this.client.query('select hypopg_reset()');
-    const inTransaction = real.length > 0;
+    const tables = new Set(queries.flatMap((i) => (all[i] as AnalyzedQuery).usages.map((u) => u.table)));
+    const statistics = [...this.expressionStatistics].filter(([table]) => tables.has(table));
+    const inTransaction = real.length > 0 || statistics.length > 0;
     if (inTransaction) await this.client.query('begin');
     try {
+      let statisticsCount = 0;
+      for (const [table, { schema, expressions }] of statistics) {
+        for (const expression of expressions) {
+          // A non-immutable expression cannot have statistics (nor an index): skip it, keep the transaction.
+          await this.client.query('savepoint stratum_statistics');
+          try {
+            await this.client.query(
+              `create statistics ${quote(`stratum_expression_${++statisticsCount}`)} on (${expression}) from ${quote(schema)}.${quote(table)}`,
+            );
+            await this.client.query('release savepoint stratum_statistics');
+          } catch {
+            await this.client.query('rollback to savepoint stratum_statistics');
+          }
+        }
+        await this.client.query(`analyze ${quote(schema)}.${quote(table)}`);
+      }
       if (real.some((c) => c.keys.some((key) => key.opclass === 'gin_trgm_ops'))) {
         await this.client.query('create extension if not exists pg_trgm');
       }
