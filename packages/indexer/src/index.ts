@@ -41,6 +41,7 @@ export {
   readWorkload,
   type WorkloadStatement,
 } from './input/workload-input.js';
+export { type IndexLintFinding, type LintIndexesOptions, lintIndexes } from './lint/lint-indexes.js';
 export {
   type EntityIndexDeclaration,
   type EntityIndexOptions,

@@ -78,7 +78,8 @@ export interface PostgresSchema {
  * Reads the tables (visible through `search_path`), their row estimates, existing indexes (key
  * columns and expressions, INCLUDE columns, partial predicates, uniqueness, the constraint behind
  * them, validity), foreign keys and `pg_stats` of the given tables. A table never analysed
- * (`reltuples` -1) is analysed first, since the planner's costs mean nothing without statistics.
+ * (`reltuples` -1) is analysed first, since the planner's costs mean nothing without statistics
+ * (`analyze: false` leaves it alone).
  *
  * @throws {UnknownTableError} a table in `tables` does not exist in the database.
  * @example
@@ -89,7 +90,11 @@ export interface PostgresSchema {
  * schema.indexes.filter((i) => i.table === 'invoice').map((i) => i.name); // ['invoice_pkey', 'invoice_customer_id_index']
  * ```
  */
-export async function introspectPostgres(client: PgClient, tables: readonly string[]): Promise<PostgresSchema> {
+export async function introspectPostgres(
+  client: PgClient,
+  tables: readonly string[],
+  options: { analyze?: boolean } = {},
+): Promise<PostgresSchema> {
   const names = [...new Set(tables)];
   const info = await client.query<{ database: string; version: string; collation: string }>(
     `select current_database() as database, current_setting('server_version_num') as version, datcollate as collation
@@ -104,7 +109,7 @@ export async function introspectPostgres(client: PgClient, tables: readonly stri
   const missing = names.filter((name) => !found.rows.some((row) => row.name === name));
   if (missing.length > 0) throw new UnknownTableError(missing, head.database);
   for (const row of found.rows) {
-    if (Number(row.reltuples) < 0) await client.query(`analyze ${quote(row.name)}`);
+    if (options.analyze !== false && Number(row.reltuples) < 0) await client.query(`analyze ${quote(row.name)}`);
   }
   const oids = found.rows.map((row) => row.oid);
   const tableRows = await client.query<{
