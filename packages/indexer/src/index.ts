@@ -41,7 +41,12 @@ export {
   readWorkload,
   type WorkloadStatement,
 } from './input/workload-input.js';
-export { type IndexLintFinding, type LintIndexesOptions, lintIndexes } from './lint/lint-indexes.js';
+export {
+  type IndexLintFinding,
+  type LintIndexesOptions,
+  lintIndexes,
+  type RedundantIndexFinding,
+} from './lint/lint-indexes.js';
 export {
   type EntityIndexDeclaration,
   type EntityIndexOptions,

@@ -13,16 +13,8 @@ export type IndexLintFinding =
       readonly message: string;
       readonly fix: string;
     }
-  | {
-      readonly kind: 'duplicate-index' | 'redundant-prefix';
-      readonly table: string;
-      readonly index: string;
-      /** The index that already does its work. */
-      readonly coveredBy: string;
-      readonly bytes: number;
-      readonly message: string;
-      readonly fix: string;
-    }
+  | RedundantIndexFinding<'duplicate-index'>
+  | RedundantIndexFinding<'redundant-prefix'>
   | {
       readonly kind: 'unused-index';
       readonly table: string;
@@ -43,6 +35,18 @@ export type IndexLintFinding =
       readonly message: string;
       readonly fix: string;
     };
+
+/** An index another one makes useless: the same definition, or a left prefix of its keys. */
+export interface RedundantIndexFinding<Kind extends 'duplicate-index' | 'redundant-prefix'> {
+  readonly kind: Kind;
+  readonly table: string;
+  readonly index: string;
+  /** The index that already does its work. */
+  readonly coveredBy: string;
+  readonly bytes: number;
+  readonly message: string;
+  readonly fix: string;
+}
 
 /** Options of {@link lintIndexes}. */
 export interface LintIndexesOptions {
