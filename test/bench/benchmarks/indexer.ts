@@ -1,10 +1,12 @@
 // What @stratum/indexer's migration buys: a Chinook app workload (test/support/chinook-app-workload.ts),
-// recorded through @stratum/profiler from real MikroORM calls, advised on PostgreSQL with HypoPG, then
-// timed with the schema MikroORM creates (primary keys and the foreign-key indexes the entities declare:
-// "none" added) against the same schema plus the advisor's indexes. Total workload time is
-// Σ calls × median time of each read shape, server-side (EXPLAIN ANALYZE's Execution Time) and client
-// wall time (one round trip), the contenders interleaved. Also the advisor's own time and index bytes.
-// PostgreSQL only in this slice (SQLite: not built yet). See docs/indexer.md.
+// recorded through @stratum/profiler from real MikroORM calls, advised on PostgreSQL with HypoPG (on the
+// schema MikroORM creates: primary keys and the foreign-key indexes the entities declare), then timed
+// with four index sets beyond the primary keys: none, the foreign-key indexes only, those plus the
+// hand-picked expert set (test/support/chinook-expert-indexes.ts), those plus the advisor's. Total
+// workload time is Σ calls × median time of each shape, server-side (EXPLAIN ANALYZE's Execution Time;
+// writes inside a rolled-back transaction) and client wall time for the reads, the contenders
+// interleaved. Also the advisor's own time and the index bytes of each set. PostgreSQL only in this
+// slice (SQLite: not built yet). See docs/benchmarks.md.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ import pg from 'pg';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
 import { CHINOOK_COUNTS, seedChinook } from '../../../examples/chinook/src/seeder.js';
 import { runChinookApp } from '../../support/chinook-app-workload.js';
+import { CHINOOK_EXPERT_INDEXES } from '../../support/chinook-expert-indexes.js';
 import {
   type BenchOptions,
   type BenchReport,
@@ -69,12 +72,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     const advisorMs = performance.now() - advisorStarted;
     const advisorBytes = advice.suggestions.reduce((sum, s) => sum + s.reason.estimatedBytes, 0);
     const creates = advice.suggestions.map((s) => `${createIndexSql(s.index)}`);
-    const drops = advice.suggestions.map(
-      (s) => `drop index if exists ${quoteIdent(s.index.schema)}.${quoteIdent(s.index.name)}`,
-    );
 
-    // The generated migration must run with MikroORM's Migrator: applied once here, reverted, then the
-    // contenders create and drop the same indexes around their repetitions (untimed).
+    // The generated migration must run with MikroORM's Migrator: applied once here, reverted, then each
+    // contender sets up its index set before each of its repetitions (untimed).
     const className = 'Migration20261204000000';
     await mkdir(migrationsDir, { recursive: true });
     await writeFile(join(migrationsDir, `${className}.ts`), renderMigration(advice.suggestions, { className }));
@@ -96,9 +96,30 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       await migratorOrm.close(true);
     }
 
+    // Every index that is not a primary key or a constraint: what the sets replace between repetitions.
+    const secondary = async () =>
+      (
+        await client.query<{ name: string; def: string; bytes: string }>(
+          `select c.relname as name, pg_get_indexdef(i.indexrelid) as def, pg_relation_size(i.indexrelid)::text as bytes
+             from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid
+            where t.relnamespace::regnamespace::text = any(current_schemas(false)) and t.relname <> 'mikro_orm_migrations'
+              and not i.indisprimary
+              and not exists (select 1 from pg_constraint con where con.conindid = i.indexrelid)`,
+        )
+      ).rows;
+    const fkIndexes = (await secondary()).map((row) => row.def);
+    const sets: Record<string, readonly string[]> = {
+      none: [],
+      'fk-only': fkIndexes,
+      expert: [...fkIndexes, ...CHINOOK_EXPERT_INDEXES.map((index) => index.sql)],
+      advisor: [...fkIndexes, ...creates],
+    };
+    const bytes = new Map<string, number>();
+    const writes = workload.statements.filter((s) => !/^select/i.test(s.sql));
     const server = new Map<string, number[][]>();
     const wall = new Map<string, number[][]>();
-    const contender = (label: string, before?: () => Promise<void>, after?: () => Promise<void>) => {
+    const writeServer = new Map<string, number[][]>();
+    const contender = (label: string) => {
       server.set(
         label,
         reads.map(() => []),
@@ -107,12 +128,23 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         label,
         reads.map(() => []),
       );
+      writeServer.set(
+        label,
+        writes.map(() => []),
+      );
       return {
         db: 'postgresql',
         label,
-        rows: reads.length,
-        before,
-        after,
+        rows: reads.length + writes.length,
+        before: async () => {
+          for (const index of await secondary()) await client.query(`drop index ${quoteIdent(index.name)}`);
+          for (const sql of sets[label] ?? []) await client.query(sql);
+          await client.query('analyze');
+          bytes.set(
+            label,
+            (await secondary()).reduce((sum, index) => sum + Number(index.bytes), 0),
+          );
+        },
         run: async () => {
           for (const [i, statement] of reads.entries()) {
             const started = performance.now();
@@ -123,36 +155,37 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             ]);
             server.get(label)?.[i]?.push(rows[0]['QUERY PLAN'][0]['Execution Time'] as number);
           }
+          for (const [i, statement] of writes.entries()) {
+            await client.query('begin');
+            try {
+              const { rows } = await client.query(`explain (analyze, format json) ${statement.sql}`, [
+                ...statement.params,
+              ]);
+              const plan = rows[0]['QUERY PLAN'][0];
+              writeServer
+                .get(label)
+                ?.[i]?.push((plan['Execution Time'] as number) + ((plan['Trigger Time'] as number) ?? 0));
+            } finally {
+              await client.query('rollback');
+            }
+          }
         },
       };
     };
     const results: BenchResult[] = await interleave(
-      [
-        contender('none'),
-        contender(
-          'advisor',
-          async () => {
-            for (const sql of creates) await client.query(sql);
-            await client.query('analyze');
-          },
-          async () => {
-            for (const sql of drops) await client.query(sql);
-          },
-        ),
-      ],
+      ['none', 'fk-only', 'expert', 'advisor'].map(contender),
       REPS,
       undefined,
       { log },
     );
-    const total = (samples: Map<string, number[][]>, label: string) =>
-      reads.reduce((sum, statement, i) => sum + statement.calls * median(samples.get(label)?.[i] ?? [0]), 0);
-    const serverNone = total(server, 'none');
-    const serverAdvisor = total(server, 'advisor');
-    const wallNone = total(wall, 'none');
-    const wallAdvisor = total(wall, 'advisor');
+    const total = (samples: Map<string, number[][]>, label: string, statements: typeof reads) =>
+      statements.reduce((sum, statement, i) => sum + statement.calls * median(samples.get(label)?.[i] ?? [0]), 0);
+    const serverTotal = (label: string) => total(server, label, reads);
+    const wallTotal = (label: string) => total(wall, label, reads);
+    const writeTotal = (label: string) => total(writeServer, label, writes);
     for (const result of results) {
       const label = result.label;
-      result.note = `Σ calls × median: server ${round(total(server, label), 2)} ms, client ${round(total(wall, label), 2)} ms (the row's own figures: one pass over the ${reads.length} read shapes)`;
+      result.note = `Σ calls × median: reads ${round(serverTotal(label), 2)} ms server, ${round(wallTotal(label), 2)} ms client; writes ${round(writeTotal(label), 2)} ms server; ${bytes.get(label) ?? 0} index bytes beyond the primary keys (the row's own figures: one pass over every shape)`;
     }
     results.push({
       db: 'postgresql',
@@ -167,6 +200,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       reference: true,
       note: `the advisor's own time on ${workload.statements.length} statements; ${advice.suggestions.length} indexes, ${advisorBytes} bytes estimated`,
     });
+    const over = (a: number, b: number) => round(a / b, 2);
     return {
       name: 'indexer',
       env: {
@@ -177,15 +211,19 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       },
       results,
       ratios: {
-        'postgresql:none/advisor': round(serverNone / serverAdvisor, 2),
-        'postgresql-client:none/advisor': round(wallNone / wallAdvisor, 2),
+        'postgresql:none/advisor': over(serverTotal('none'), serverTotal('advisor')),
+        'postgresql:expert/advisor': over(serverTotal('expert'), serverTotal('advisor')),
+        'postgresql:fk-only/advisor': over(serverTotal('fk-only'), serverTotal('advisor')),
+        'postgresql:advisor-writes/none-writes': over(writeTotal('advisor'), writeTotal('none')),
+        'postgresql-client:none/advisor': over(wallTotal('none'), wallTotal('advisor')),
+        'postgresql-client:expert/advisor': over(wallTotal('expert'), wallTotal('advisor')),
       },
       notes: [
-        `workload: ${workload.statements.length} shapes (${reads.length} reads), ${workload.statements.reduce((s, q) => s + q.calls, 0)} calls, recorded by @stratum/profiler`,
-        `advisor (${advice.evaluation}): ${advice.suggestions.map((s) => createIndexSql(s.index)).join('; ')}`,
-        `index bytes: none 0 (added), advisor ${advisorBytes}`,
-        'ratios are time over time (Σ calls × median per shape): none / advisor, server-side and client wall time',
-        'not built yet: the expert and fk-only sets, SQLite, writes ratio, 1M-line scale',
+        `workload: ${workload.statements.length} shapes (${reads.length} reads, ${writes.length} writes), ${workload.statements.reduce((s, q) => s + q.calls, 0)} calls, recorded by @stratum/profiler`,
+        `advisor (${advice.evaluation}, ${round(advisorMs, 0)} ms): ${advice.suggestions.map((s) => createIndexSql(s.index)).join('; ')}`,
+        `index bytes beyond the primary keys: ${[...bytes].map(([label, b]) => `${label} ${b}`).join(', ')}`,
+        'ratios are time over time (Σ calls × median per shape), server-side unless "-client"; writes run in a rolled-back transaction',
+        'not built yet: SQLite, the 1M-line scale',
       ],
     };
   } finally {
