@@ -127,7 +127,18 @@ export async function chooseIndexes(
         continue;
       }
       const relevant = onTable(candidate.table);
-      const planned = await session.plan([...chosen, candidate], queries, relevant);
+      let planned: Awaited<ReturnType<PlanSession['plan']>>;
+      try {
+        planned = await session.plan([...chosen, candidate], queries, relevant);
+      } catch (error) {
+        // A candidate PostgreSQL refuses to create (an operator class the column's type lacks, ...).
+        rejected.set(candidate.name, {
+          index: candidate,
+          reason: `cannot be evaluated: ${error instanceof Error ? error.message : String(error)}`,
+        });
+        remaining = remaining.filter((c) => c !== candidate);
+        continue;
+      }
       const bytes = planned.bytes.get(candidate.name) ?? 0;
       if (usedBytes + bytes > maxTotalBytes) {
         rejected.set(candidate.name, {
