@@ -178,6 +178,30 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     }
   });
 
+  it("serves LIKE 'x%' under a non-C collation with the pattern operator class of the column's type", async () => {
+    await client.query(`
+      create table codes (id int primary key, code char(10) not null, label varchar(40) not null);
+      insert into codes select g, 'C' || lpad(g::text, 9, '0'), 'L' || lpad(g::text, 9, '0') from generate_series(1, 50000) g;
+      analyze codes;`);
+    try {
+      const workload = parseWorkload({
+        version: 1,
+        queries: [
+          { example: { sql: 'select * from codes where code like ?', params: ['C00001234%'] }, calls: 10 },
+          { example: { sql: 'select * from codes where label like ?', params: ['L00004321%'] }, calls: 10 },
+        ],
+      });
+      const found = await suggestIndexes({ workload, client });
+      expect(found.schema.collation).not.toBe('C');
+      expect(found.suggestions.map((s) => createIndexSql(s.index).replace(/"[a-z0-9_]+_idx"/, 'NAME')).sort()).toEqual([
+        'create index if not exists NAME on "public"."codes" ("code" bpchar_pattern_ops)',
+        'create index if not exists NAME on "public"."codes" ("label" varchar_pattern_ops)',
+      ]);
+    } finally {
+      await client.query('drop table codes');
+    }
+  });
+
   it('refuses a workload on a table the database does not have', async () => {
     const error = await suggestIndexes({ workload: parseSqlText('select * from invoices where id = 1'), client }).catch(
       (e: unknown) => e,

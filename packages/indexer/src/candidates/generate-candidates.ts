@@ -186,7 +186,11 @@ function rangeKey(predicate: Predicate, schema: PostgresSchema, table: string): 
   const type = schema.tables.get(table)?.columns.find((c) => c.name === column)?.type ?? 'text';
   return {
     part: predicate.on,
-    opclass: type.startsWith('character varying') ? 'varchar_pattern_ops' : 'text_pattern_ops',
+    opclass: type.startsWith('character varying')
+      ? 'varchar_pattern_ops'
+      : type.startsWith('character') || type === 'bpchar'
+        ? 'bpchar_pattern_ops'
+        : 'text_pattern_ops',
   };
 }
 
