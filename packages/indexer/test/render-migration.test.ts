@@ -124,6 +124,72 @@ describeWithPostgres('renderMigration: a migration MikroORM Migrator runs on Pos
   });
 });
 
+describeWithPostgres("the Migrator's default allOrNothing: true and CREATE INDEX CONCURRENTLY", () => {
+  const db = usePostgresDatabase();
+
+  it('after another migration of the same run, the concurrent build waits for the run forever', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(
+      'create table t (id int primary key, x int); insert into t select g, g from generate_series(1, 1000) g',
+    );
+    const first = await loadMigration(
+      `import { Migration } from '@mikro-orm/migrations';
+export class Migration20261204000000 extends Migration {
+  override async up(): Promise<void> {
+    this.addSql('update "t" set x = x where id = 1;');
+  }
+}
+`,
+      'Migration20261204000000',
+    );
+    const second = await loadMigration(
+      renderMigration([], { className: 'Migration20261204000001' }).replace(
+        'override async up(): Promise<void> {\n',
+        `override async up(): Promise<void> {\n    this.addSql('create index concurrently if not exists "t_x" on "t" ("x");');\n`,
+      ),
+      'Migration20261204000001',
+    );
+    const orm = await MikroORM.init({
+      driver: PostgreSqlDriver,
+      clientUrl: db.url,
+      entities: [],
+      discovery: { warnWhenNoEntities: false },
+      extensions: [Migrator],
+      migrations: {
+        migrationsList: [
+          { name: 'Migration20261204000000', class: first.cls },
+          { name: 'Migration20261204000001', class: second.cls },
+        ],
+        snapshotOnMigrate: false,
+        silent: true,
+      },
+    });
+    try {
+      const run = orm.migrator.up().then(
+        () => 'applied',
+        () => 'failed',
+      );
+      const outcome = await Promise.race([run, new Promise((resolve) => setTimeout(() => resolve('waiting'), 3000))]);
+      expect(outcome).toBe('waiting');
+      const { rows } = await client.query(
+        `select wait_event_type from pg_stat_activity where datname = current_database() and query like 'create index concurrently%'`,
+      );
+      expect(rows).toEqual([{ wait_event_type: 'Lock' }]);
+      // End the stuck build: the run then fails and its master transaction rolls back.
+      await client.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'create index concurrently%'`,
+      );
+      expect(await run).toBe('failed');
+    } finally {
+      await orm.close(true);
+      await client.end();
+      await rm(first.dir, { recursive: true, force: true });
+      await rm(second.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('renderMigration: bad input', () => {
   it('refuses a class name that is not an identifier', () => {
     expect(() => renderMigration([], { className: 'Migration x; process.exit()' })).toThrow(IndexerOptionError);
