@@ -1,5 +1,6 @@
 export {
   type ChooseOptions,
+  type ChooseProgress,
   chooseIndexes,
   type IndexSuggestion,
   type QueryCost,

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithPostgres, usePostgresDatabase } from '../../../test/harness/index.js';
 import {
+  type ChooseProgress,
   createIndexSql,
   DatabaseUnreachableError,
   IndexerOptionError,
@@ -63,6 +64,7 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
   let client: Client;
   let result: IndexSuggestions;
   let catalogueBefore: string[];
+  const progress: ChooseProgress[] = [];
 
   beforeAll(async () => {
     client = new Client({ connectionString: db.url });
@@ -71,7 +73,11 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     catalogueBefore = (
       await client.query('select indexdef from pg_indexes where schemaname = $1 order by 1', ['public'])
     ).rows.map((row) => row.indexdef as string);
-    result = await suggestIndexes({ workload: shopWorkload(), clientUrl: db.url });
+    result = await suggestIndexes({
+      workload: shopWorkload(),
+      clientUrl: db.url,
+      onProgress: (event) => progress.push(event),
+    });
   });
   afterAll(() => client?.end());
 
@@ -119,6 +125,21 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     expect(result.suggestions.filter((s) => s.index.table === 'audit_log')).toEqual([]);
     const rejected = result.rejected.find((r) => r.index.table === 'audit_log');
     expect(rejected?.reason).toMatch(/write cost .* outweighs/);
+  });
+
+  it('reports its progress: the baseline, each candidate of each round, the final plans', () => {
+    expect(progress[0]).toEqual({ phase: 'baseline', round: 0, done: 1, total: 1, picked: 0 });
+    expect(progress.at(-1)).toEqual({
+      phase: 'final',
+      round: 0,
+      done: 1,
+      total: 1,
+      picked: result.suggestions.length,
+    });
+    const rounds = progress.filter((event) => event.phase === 'round');
+    expect(rounds[0]).toMatchObject({ round: 1, done: 0, picked: 0 });
+    expect(Math.max(...rounds.map((event) => event.round))).toBeGreaterThanOrEqual(result.suggestions.length);
+    for (const event of rounds) expect(event.done).toBeLessThan(event.total);
   });
 
   it('every pick carries its reason: queries served, cost before and after, size', () => {

@@ -21,6 +21,22 @@ export interface ChooseOptions {
   writeCostPerIndex?: number;
   /** `server_version_num` of the target (≥ 140000 gives expressions statistics while planning). */
   serverVersion?: number;
+  /**
+   * Called as the evaluation goes: after the baseline plans, after each evaluated candidate of each
+   * round (`done` of `total` in that round), and once the final plans are made. For a progress bar.
+   */
+  onProgress?: (event: ChooseProgress) => void;
+}
+
+/** One step of {@link chooseIndexes}, for {@link ChooseOptions.onProgress}. */
+export interface ChooseProgress {
+  readonly phase: 'baseline' | 'round' | 'final';
+  /** The greedy round (1-based; 0 for the baseline and the final plans). */
+  readonly round: number;
+  readonly done: number;
+  readonly total: number;
+  /** Indexes picked so far. */
+  readonly picked: number;
 }
 
 /** One query's planner cost before and after the chosen indexes. */
@@ -103,7 +119,9 @@ export async function chooseIndexes(
     options.serverVersion ?? 0,
   );
   const plannable = queries.flatMap((query, i) => (PLANNABLE.has(query.kind) && query.usages.length > 0 ? [i] : []));
+  const progress = options.onProgress ?? (() => {});
   const baseline = await session.plan([], queries, plannable);
+  progress({ phase: 'baseline', round: 0, done: 1, total: 1, picked: 0 });
   const before = new Map<number, number>();
   for (const [i, plan] of baseline.plans) if (plan.cost !== undefined) before.set(i, plan.cost);
   const current = new Map(before);
@@ -115,10 +133,13 @@ export async function chooseIndexes(
   const sizes = new Map<string, number>();
   const rejected = new Map<string, { index: IndexCandidate; reason: string }>();
   let remaining = proposed.map((p) => p.candidate);
-  for (;;) {
+  for (let roundNo = 1; ; roundNo++) {
     let best: { candidate: IndexCandidate; benefit: number; costs: Map<number, number>; bytes: number } | undefined;
     const usedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
-    for (const candidate of remaining) {
+    const inRound = [...remaining];
+    let done = 0;
+    for (const candidate of inRound) {
+      progress({ phase: 'round', round: roundNo, done: done++, total: inRound.length, picked: chosen.length });
       if (chosen.filter((c) => c.table === candidate.table).length >= maxIndexesPerTable) {
         rejected.set(candidate.name, {
           index: candidate,
@@ -198,6 +219,7 @@ export async function chooseIndexes(
     }
     final = await session.plan(chosen, queries, [...before.keys()]);
   }
+  progress({ phase: 'final', round: 0, done: 1, total: 1, picked: chosen.length });
 
   const costOf = (i: number): QueryCost => {
     const query = queries[i] as AnalyzedQuery;

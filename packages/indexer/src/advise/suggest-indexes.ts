@@ -87,13 +87,13 @@ function validateOptions(options: SuggestIndexesOptions): void {
   if (!options.client && typeof options.clientUrl !== 'string') {
     throw new IndexerOptionError('clientUrl', 'a PostgreSQL connection URL (or pass client)', options.clientUrl);
   }
-  const positiveInteger = (name: keyof ChooseOptions) => {
-    const value = options[name];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
-      throw new IndexerOptionError(name, 'a positive integer', value);
-    }
-  };
-  positiveInteger('maxIndexesPerTable');
+  const { maxIndexesPerTable } = options;
+  if (maxIndexesPerTable !== undefined && (!Number.isSafeInteger(maxIndexesPerTable) || maxIndexesPerTable < 1)) {
+    throw new IndexerOptionError('maxIndexesPerTable', 'a positive integer', maxIndexesPerTable);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new IndexerOptionError('onProgress', 'a function', options.onProgress);
+  }
   const { maxTotalBytes, minCostReduction, writeCostPerIndex } = options;
   if (maxTotalBytes !== undefined && !(maxTotalBytes > 0)) {
     throw new IndexerOptionError('maxTotalBytes', 'a positive number of bytes', maxTotalBytes);
