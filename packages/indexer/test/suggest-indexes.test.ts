@@ -223,6 +223,35 @@ describeWithPostgres('suggestIndexes on PostgreSQL (HypoPG)', () => {
     }
   });
 
+  it('a statement the planner refuses is reported with its error, the others still evaluated', async () => {
+    const workload = shopWorkload([['select * from people where id = ?::int', ['not a number'], 5]]);
+    const again = await suggestIndexes({ workload, client });
+    const refused = again.queries.find((q) => q.source === 'shop.json#0');
+    expect(refused).toMatchObject({
+      before: undefined,
+      error: 'invalid input syntax for type integer: "not a number"',
+    });
+    expect(again.suggestions.length).toBe(result.suggestions.length);
+  });
+
+  it('a workload with nothing to index gives no suggestion and no error', async () => {
+    const none = await suggestIndexes({ workload: parseSqlText('select 1; select now()'), client });
+    expect(none.suggestions).toEqual([]);
+    expect(none.unparsed).toEqual([]);
+  });
+
+  it('reads INCLUDE columns of existing indexes by name, hostile ones too', async () => {
+    await client.query(
+      'alter table people add column "we""ird" int; create index people_inc on people (country) include ("we""ird")',
+    );
+    try {
+      const found = await suggestIndexes({ workload: parseSqlText('select 1 from people where id = 1'), client });
+      expect(found.schema.indexes.find((i) => i.name === 'people_inc')?.include).toEqual(['we"ird']);
+    } finally {
+      await client.query('drop index people_inc; alter table people drop column "we""ird"');
+    }
+  });
+
   it('refuses a workload on a table the database does not have', async () => {
     const error = await suggestIndexes({ workload: parseSqlText('select * from invoices where id = 1'), client }).catch(
       (e: unknown) => e,

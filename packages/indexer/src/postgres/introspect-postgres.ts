@@ -148,8 +148,9 @@ export async function introspectPostgres(
                                                                       where attrelid = i.indrelid and attnum = i.indkey[k - 1])) end
                              order by k)
                from generate_series(1, i.indnkeyatts) k) as keys,
-            coalesce((select json_agg(pg_get_indexdef(i.indexrelid, k, true) order by k)
-                        from generate_series(i.indnkeyatts + 1, i.indnatts) k), '[]') as include,
+            coalesce((select json_agg(a.attname order by k)
+                        from generate_series(i.indnkeyatts + 1, i.indnatts) k
+                        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k - 1]), '[]') as include,
             pg_get_expr(i.indpred, i.indrelid, true) as predicate,
             (select conname from pg_constraint where conindid = i.indexrelid and conrelid = i.indrelid limit 1) as constraint,
             pg_get_indexdef(i.indexrelid) as definition, pg_relation_size(i.indexrelid)::text as bytes
