@@ -92,6 +92,28 @@ describeWithPostgres('stratum indexes', () => {
     expect(stderr).toMatch(/^\[1\/\d+\] evaluating \(baseline\)/m); // not a TTY: plain lines
   });
 
+  it('suggest on a terminal: a progress bar (cli-progress), not lines', async () => {
+    // A real pseudo-terminal: util-linux `script` runs the command with its stdio on a pty.
+    const command = [
+      process.execPath,
+      '--conditions=@stratum/source',
+      '--import',
+      '@swc-node/register/esm-register',
+      BIN,
+    ]
+      .concat(['indexes', 'suggest', '--workload', lookups, '--db', db.url])
+      .map((arg) => `'${arg.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: ROOT, timeout: 120_000 }, (error, out) =>
+        error ? reject(error) : resolve({ stdout: out }),
+      ),
+    );
+    expect(stdout).toMatch(/evaluating \(baseline\) \[[█░]+\] \d+\/\d+/);
+    expect(stdout).not.toMatch(/^\[1\/\d+\] evaluating/m);
+    expect(stdout).toMatch(/1 index\(es\) for/);
+  });
+
   it('suggest: a table for humans, exit 0', async () => {
     const { code, stdout } = await stratum(['indexes', 'suggest', '--workload', lookups, '--db', db.url]);
     expect(code).toBe(0);
