@@ -75,9 +75,10 @@ export async function runCli(args: readonly string[], io: Io): Promise<ExitCode>
     .description('the indexes that make the workload faster, each with the queries it serves')
     .option('--workload <file>', 'workload.json written by @stratum/profiler, or a .sql file')
     .option('--db <url>', 'the target PostgreSQL (statistics and existing indexes come from it)')
+    .option('--config <file>', "or the app's MikroORM config (read as MikroORM's CLI reads it)")
     .option('--json', 'print one JSON object (stable shape, version 1)')
     .exitOverride()
-    .action(async (options: { workload?: string; db?: string; json?: boolean }) => {
+    .action(async (options: { workload?: string; db?: string; config?: string; json?: boolean }) => {
       const out = await withProgress((onProgress) => indexesSuggest({ ...options, onProgress }));
       io.stdout.write(options.json ? `${JSON.stringify(out, null, 2)}\n` : formatSuggest(out));
     });
@@ -86,22 +87,33 @@ export async function runCli(args: readonly string[], io: Io): Promise<ExitCode>
     .description('write the suggestions as a MikroORM migration (run it with allOrNothing: false)')
     .option('--workload <file>', 'workload.json written by @stratum/profiler, or a .sql file')
     .option('--db <url>', 'the target PostgreSQL')
+    .option('--config <file>', "or the app's MikroORM config")
     .option('--out <folder>', 'the migrations folder')
     .option('--class-name <name>', 'the migration class (default Migration<yyyyMMddHHmmss>)')
     .option('--json', 'print one JSON object')
     .exitOverride()
-    .action(async (options: { workload?: string; db?: string; out?: string; className?: string; json?: boolean }) => {
-      const out = await withProgress((onProgress) => indexesGenerate({ ...options, onProgress }));
-      io.stdout.write(options.json ? `${JSON.stringify(out, null, 2)}\n` : formatGenerate(out));
-    });
+    .action(
+      async (options: {
+        workload?: string;
+        db?: string;
+        config?: string;
+        out?: string;
+        className?: string;
+        json?: boolean;
+      }) => {
+        const out = await withProgress((onProgress) => indexesGenerate({ ...options, onProgress }));
+        io.stdout.write(options.json ? `${JSON.stringify(out, null, 2)}\n` : formatGenerate(out));
+      },
+    );
   indexes
     .command('lint')
     .description('invalid, duplicate, redundant and unused indexes, foreign keys without an index (exit 1 on findings)')
     .option('--db <url>', 'the target PostgreSQL')
+    .option('--config <file>', "or the app's MikroORM config")
     .option('--workload <file>', 'optional: report unindexed foreign keys only when a statement needs them')
     .option('--json', 'print one JSON object')
     .exitOverride()
-    .action(async (options: { workload?: string; db?: string; json?: boolean }) => {
+    .action(async (options: { workload?: string; db?: string; config?: string; json?: boolean }) => {
       const out = await indexesLint(options);
       io.stdout.write(options.json ? `${JSON.stringify(out, null, 2)}\n` : formatLint(out));
       if (out.findings.length > 0) code = 1;

@@ -11,7 +11,10 @@ import { indexesSuggest } from '../src/index.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Runs `stratum <args>` as a child process, the way `pnpm` scripts run TypeScript in this repo. */
-function stratum(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function stratum(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -22,7 +25,7 @@ function stratum(args: string[]): Promise<{ code: number; stdout: string; stderr
         'packages/cli/src/cli.ts',
         ...args,
       ],
-      { cwd: REPO, timeout: 60_000 },
+      { cwd: REPO, timeout: 60_000, env: { ...process.env, ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -54,7 +57,7 @@ describe('stratum: usage', () => {
     expect(unknown.stderr).toContain("error: unknown command 'bogus'");
     const noDb = await stratum(['indexes', 'suggest', '--workload', 'w.json']);
     expect(noDb).toMatchObject({ code: 2 });
-    expect(noDb.stderr).toContain('stratum: --db <url> is required');
+    expect(noDb.stderr).toContain('stratum: --db <url> or --config <mikro-orm.config.ts> is required');
     const missing = await stratum([
       'indexes',
       'suggest',
@@ -89,6 +92,13 @@ describe('stratum: usage', () => {
     ]);
     expect(v2.code).toBe(2);
     expect(v2.stderr).toContain('this indexer reads workload version 1');
+    const sqlite = await stratum(['indexes', 'lint', '--config', 'mikro-orm.config.ts'], { STRATUM_PG_URL: '' });
+    expect(sqlite.code).toBe(2);
+    expect(sqlite.stderr).toContain(
+      "stratum: --config mikro-orm.config.ts: the indexer reads PostgreSQL only for now, and this config's platform is SqlitePlatform",
+    );
+    const both = await stratum(['indexes', 'lint', '--config', 'mikro-orm.config.ts', '--db', 'postgresql://x@y/z']);
+    expect(both).toMatchObject({ code: 2, stderr: 'stratum: --db and --config are alternatives: give one\n' });
     const down = await stratum(['indexes', 'lint', '--db', 'postgresql://postgres@127.0.0.1:1/none']);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain(
@@ -180,6 +190,16 @@ describeWithPostgres('stratum indexes on PostgreSQL', () => {
     );
     const source = await readFile(join(dir, 'migrations', 'Migration20261204200000.ts'), 'utf8');
     expect(source).toContain('export class Migration20261204200000 extends Migration');
+  });
+
+  it("--config reads the app's MikroORM config the way MikroORM's CLI does (this repo's, on PostgreSQL)", async () => {
+    const run = await stratum(['indexes', 'lint', '--config', 'mikro-orm.config.ts', '--json'], {
+      STRATUM_PG_URL: db.url,
+    });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).findings).toEqual([
+      expect.objectContaining({ kind: 'fk-without-index', table: 'people' }),
+    ]);
   });
 
   it('lint exits 1 with findings (a foreign key without an index), each with its fix', async () => {

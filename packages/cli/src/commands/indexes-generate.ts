@@ -8,6 +8,8 @@ import { readInput, requireDb } from './read-input.js';
 export interface IndexesGenerateOptions {
   workload?: string;
   db?: string;
+  /** The app's MikroORM config file, instead of `db`. */
+  config?: string;
   /** The migrations folder. */
   out?: string;
   /** @default `Migration<yyyyMMddHHmmss>` (now, UTC) */
@@ -32,7 +34,7 @@ export interface GenerateOutput {
  * ```
  */
 export async function indexesGenerate(options: IndexesGenerateOptions): Promise<GenerateOutput> {
-  const db = requireDb(options.db);
+  const db = await requireDb(options.db, options.config);
   if (!options.out) throw new CliUsageError('--out <folder> is required (the migrations folder)');
   const workload = await readInput(options.workload);
   const result = await suggestIndexes({

@@ -4,6 +4,8 @@ import { readInput, requireDb } from './read-input.js';
 /** Options of {@link indexesLint}. */
 export interface IndexesLintOptions {
   db?: string;
+  /** The app's MikroORM config file, instead of `db`. */
+  config?: string;
   /** Optional: with it, foreign keys without an index are reported only when a statement needs them. */
   workload?: string;
 }
@@ -24,7 +26,7 @@ export interface LintOutput {
  * ```
  */
 export async function indexesLint(options: IndexesLintOptions): Promise<LintOutput> {
-  const db = requireDb(options.db);
+  const db = await requireDb(options.db, options.config);
   const workload = options.workload ? await readInput(options.workload) : undefined;
   return { version: 1, findings: await lintIndexes({ clientUrl: db, ...(workload ? { workload } : {}) }) };
 }

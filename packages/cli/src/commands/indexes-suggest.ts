@@ -5,6 +5,8 @@ import { readInput, requireDb } from './read-input.js';
 export interface IndexesSuggestOptions {
   workload?: string;
   db?: string;
+  /** The app's MikroORM config file, instead of `db`. */
+  config?: string;
   onProgress?: (event: ChooseProgress) => void;
 }
 
@@ -39,7 +41,7 @@ export interface SuggestOutput {
  * ```
  */
 export async function indexesSuggest(options: IndexesSuggestOptions): Promise<SuggestOutput> {
-  const db = requireDb(options.db);
+  const db = await requireDb(options.db, options.config);
   const workload = await readInput(options.workload);
   const result = await suggestIndexes({
     workload,

@@ -1,5 +1,6 @@
 import { type IndexerWorkload, readSqlFile, readWorkload } from '@stratum/indexer';
 import { CliUsageError } from '../errors/cli-usage-error.js';
+import { dbFromConfig } from './db-from-config.js';
 
 /** `--workload`: a `.sql` file is a plain SQL file, anything else the profiler's JSON workload. */
 export function readInput(path: string | undefined): Promise<IndexerWorkload> {
@@ -8,12 +9,10 @@ export function readInput(path: string | undefined): Promise<IndexerWorkload> {
   return path.endsWith('.sql') ? readSqlFile(path) : readWorkload(path);
 }
 
-/** `--db`: the target database URL. */
-export function requireDb(db: string | undefined): string {
-  if (!db) {
-    throw new CliUsageError(
-      '--db <url> is required (a PostgreSQL URL; reading --config mikro-orm.config.ts is not built yet)',
-    );
-  }
-  return db;
+/** `--db`, else the database of `--config` (the app's MikroORM config): the target database URL. */
+export async function requireDb(db: string | undefined, config?: string): Promise<string> {
+  if (db && config) throw new CliUsageError('--db and --config are alternatives: give one');
+  if (db) return db;
+  if (config) return dbFromConfig(config);
+  throw new CliUsageError('--db <url> or --config <mikro-orm.config.ts> is required (the target PostgreSQL)');
 }
