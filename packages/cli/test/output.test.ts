@@ -15,6 +15,7 @@ describe('output', () => {
     ).toBe('pragma        value\njournal_mode  wal\nsynchronous   1');
   });
 
+  // The bar on a real terminal: indexes-command.test.ts runs `stratum` on a pseudo-terminal.
   it('writes one plain progress line per step when the stream is not a terminal (CI logs, pipes)', () => {
     const lines: string[] = [];
     const progress = createProgress({ write: (text: string) => lines.push(text), isTTY: false });
@@ -23,27 +24,5 @@ describe('output', () => {
     progress.tick();
     progress.stop();
     expect(lines).toEqual(['[1/2] analysing select * from track\n', '[2/2] analysing\n']);
-  });
-
-  it('draws a bar on a terminal', () => {
-    let drawn = '';
-    const stream = {
-      write: (text: string) => {
-        drawn += text;
-        return true;
-      },
-      isTTY: true,
-      columns: 80,
-      cursorTo: () => true,
-      clearLine: () => true,
-      moveCursor: () => true,
-      on: () => stream,
-      removeListener: () => stream,
-    };
-    const progress = createProgress(stream);
-    progress.start(4, 'analysing');
-    progress.tick('q1');
-    progress.stop();
-    expect(drawn).toMatch(/analysing \[.*\] \d\/4/);
   });
 });
