@@ -112,7 +112,7 @@ export interface IndexesGenerateReport {
 /**
  * `stratum indexes generate --workload w.json --out migrations/`: the suggestions as a MikroORM
  * migration class file (`<className>.ts`), which MikroORM's Migrator runs with
- * `migrations: { allOrNothing: false }` (see docs/indexer.md). Nothing to suggest: no file.
+ * `migrations: { allOrNothing: false }` (see docs/indexes.md). Nothing to suggest: no file.
  *
  * @example
  * ```ts

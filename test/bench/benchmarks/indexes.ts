@@ -203,7 +203,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     });
     const over = (a: number, b: number) => round(a / b, 2);
     return {
-      name: 'indexer',
+      name: 'indexes',
       env: {
         ...(await collectEnv({ quick, postgresql: async (sql) => (await client.query(sql)).rows[0] })),
         scale,
