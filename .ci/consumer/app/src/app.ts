@@ -13,6 +13,7 @@ import { defineConfig } from '@mikro-orm/sqlite';
 import { Cache, Cached, cacheOf, enableCache, MemoryStore, RedisStore } from '@stratum/cache';
 import { BaseRepository, StratumError } from '@stratum/core';
 import { Batched, loaders } from '@stratum/dataloader';
+import { analyzeWorkload, parseSqlText } from '@stratum/indexer';
 import { instrument, profile, Timed, timedMetrics } from '@stratum/profiler';
 import { formatPragmas, inspectSqlite, sqliteTuning, sqliteTuningReport } from '@stratum/sqlite';
 import { Redis } from 'ioredis';
@@ -103,6 +104,13 @@ export async function main(): Promise<void> {
       await store.clear();
       client.disconnect();
     }
+    // @stratum/indexer: a SQL file's statement analysed by PostgreSQL's parser (libpg-query, WASM).
+    const analysis = await analyzeWorkload(
+      parseSqlText('-- calls: 3\nselect * from song where seconds > 100 order by title limit 5;'),
+    );
+    assert.equal(analysis.queries[0]?.calls, 3);
+    assert.equal(analysis.unparsed.length, 0);
+
     const memory = new Cache({ store: new MemoryStore(), namespace: 'm' });
     assert.equal(await memory.wrap('k', () => 1), 1);
     await orm.connect();
