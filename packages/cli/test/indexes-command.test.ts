@@ -5,29 +5,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithPostgres, usePostgresDatabase } from '../../../test/harness/index.js';
+import { ROOT, STRATUM_FROM_SOURCE, runStratum as stratum } from './support/run-stratum.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'packages/cli/src/bin.ts');
 const dir = mkdtempSync(join(tmpdir(), 'stratum-indexes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function stratum(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=@stratum/source', '--import', '@swc-node/register/esm-register', BIN, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** A workload file as `writeWorkload` writes it (version 1, MikroORM's `?` templates). */
 function workloadFile(name: string, queries: [sql: string, params: unknown[], calls: number][], version = 1): string {
@@ -94,13 +78,7 @@ describeWithPostgres('stratum indexes', () => {
 
   it('suggest on a terminal: a progress bar (cli-progress), not lines', async () => {
     // A real pseudo-terminal: util-linux `script` runs the command with its stdio on a pty.
-    const command = [
-      process.execPath,
-      '--conditions=@stratum/source',
-      '--import',
-      '@swc-node/register/esm-register',
-      BIN,
-    ]
+    const command = [...STRATUM_FROM_SOURCE]
       .concat(['indexes', 'suggest', '--workload', lookups, '--db', db.url])
       .map((arg) => `'${arg.replaceAll("'", "'\\''")}'`)
       .join(' ');

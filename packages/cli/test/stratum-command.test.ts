@@ -1,32 +1,14 @@
 // The `stratum` command as a user runs it: a child process, its exit code, stdout and stderr, on
 // real SQLite files and the repository's own mikro-orm.config.ts.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runStratum as stratum } from './support/run-stratum.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'packages/cli/src/bin.ts');
 const dir = mkdtempSync(join(tmpdir(), 'stratum-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `stratum <args>` from source, as `pnpm demo` runs the example. */
-function stratum(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=@stratum/source', '--import', '@swc-node/register/esm-register', BIN, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 function sqliteFile(name: string, journalMode: 'wal' | 'delete'): string {
   const file = join(dir, name);

@@ -57,4 +57,5 @@ export {
   mergeEagerLoad,
   runWithEagerLoad,
 } from './eager-load-context.js';
+export { describeValue } from './errors/stratum-error.js';
 export { currentOperation, runInOperation, type StratumOperation } from './operation-context.js';

@@ -1,5 +1,5 @@
 import { StratumError } from '@stratum/core';
-import { describeValue } from '../describe-value.js';
+import { describeValue } from '@stratum/core/internal';
 
 /**
  * An option of the indexer with a value it cannot use, named with what it expects and what it got.

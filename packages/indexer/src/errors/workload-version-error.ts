@@ -1,5 +1,5 @@
 import { StratumError } from '@stratum/core';
-import { describeValue } from '../describe-value.js';
+import { describeValue } from '@stratum/core/internal';
 
 /**
  * A workload whose `version` is not one this indexer reads (it reads version 1, what
