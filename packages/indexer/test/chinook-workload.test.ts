@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Constructor, MikroORM } from '@mikro-orm/core';
-import { type Migration, Migrator } from '@mikro-orm/migrations';
+import { MikroORM } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
 import { instrument, profile, toWorkload, writeWorkload } from '@stratum/profiler';
 import { Client } from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chinookConfig } from '../../../examples/chinook/src/config.js';
 import { describeEachDriver } from '../../../test/harness/index.js';
 import { runChinookApp } from '../../../test/support/chinook-app-workload.js';
+import { generatedMigration } from '../../../test/support/generated-migration.js';
 import { useChinook } from '../../../test/support/use-chinook.js';
 import {
   createIndexSql,
@@ -87,20 +88,11 @@ describeEachDriver(
       const before = await measure();
 
       const className = 'Migration20261204200000';
-      const source = renderMigration(result.suggestions, { className });
       const migrations = fileURLToPath(new URL(`./.migrations-${randomBytes(4).toString('hex')}/`, import.meta.url));
-      await mkdir(migrations, { recursive: true });
-      await writeFile(join(migrations, `${className}.ts`), source);
-      const module = (await import(join(migrations, `${className}.ts`))) as Record<string, Constructor<Migration>>;
       const orm = await MikroORM.init({
         ...chinookConfig({ clientUrl: ctx.options.clientUrl as string }),
         extensions: [Migrator],
-        migrations: {
-          migrationsList: [{ name: className, class: module[className] as Constructor<Migration> }],
-          allOrNothing: false,
-          snapshotOnMigrate: false,
-          silent: true,
-        },
+        migrations: await generatedMigration(migrations, className, renderMigration(result.suggestions, { className })),
       } as never);
       try {
         await orm.migrator.up();

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Constructor, EntitySchema, MikroORM } from '@mikro-orm/core';
-import { type Migration, Migrator } from '@mikro-orm/migrations';
+import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithPostgres, usePostgresDatabase } from '../../../test/harness/index.js';
+import { generatedMigration } from '../../../test/support/generated-migration.js';
 import {
   type EntityIndexDeclaration,
   entityIndexDeclarations,
@@ -103,21 +103,13 @@ describeWithPostgres('entityIndexDeclarations: MikroORM keeps the indexes', () =
 
     const className = 'Migration20261204193000';
     const dir = fileURLToPath(new URL(`./.migrations-${randomBytes(4).toString('hex')}/`, import.meta.url));
-    await mkdir(dir, { recursive: true });
     try {
-      await writeFile(join(dir, `${className}.ts`), renderMigration(result.suggestions, { className }));
-      const module = (await import(join(dir, `${className}.ts`))) as Record<string, Constructor<Migration>>;
       const migrator = await MikroORM.init({
         driver: PostgreSqlDriver,
         clientUrl: db.url,
         entities: entities(),
         extensions: [Migrator],
-        migrations: {
-          migrationsList: [{ name: className, class: module[className] as Constructor<Migration> }],
-          allOrNothing: false,
-          snapshotOnMigrate: false,
-          silent: true,
-        },
+        migrations: await generatedMigration(dir, className, renderMigration(result.suggestions, { className })),
       });
       await migrator.migrator.up();
       await migrator.close(true);

@@ -7,11 +7,10 @@
 // writes inside a rolled-back transaction) and client wall time for the reads, the contenders
 // interleaved. Also the advisor's own time and the index bytes of each set. PostgreSQL only in this
 // slice (SQLite: not built yet). See docs/benchmarks.md.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Constructor, MikroORM } from '@mikro-orm/core';
-import { type Migration, Migrator } from '@mikro-orm/migrations';
+import { MikroORM } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { createIndexSql, parseWorkload, quoteIdent, renderMigration, suggestIndexes } from '@stratum/indexer';
 import { instrument, profile, toWorkload } from '@stratum/profiler';
@@ -20,6 +19,7 @@ import { chinookConfig } from '../../../examples/chinook/src/config.js';
 import { CHINOOK_COUNTS, seedChinook } from '../../../examples/chinook/src/seeder.js';
 import { runChinookApp } from '../../support/chinook-app-workload.js';
 import { CHINOOK_EXPERT_INDEXES } from '../../support/chinook-expert-indexes.js';
+import { generatedMigration } from '../../support/generated-migration.js';
 import {
   type BenchOptions,
   type BenchReport,
@@ -77,18 +77,15 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     // The generated migration must run with MikroORM's Migrator: applied once here, reverted, then each
     // contender sets up its index set before each of its repetitions (untimed).
     const className = 'Migration20261204000000';
-    await mkdir(migrationsDir, { recursive: true });
-    await writeFile(join(migrationsDir, `${className}.ts`), renderMigration(advice.suggestions, { className }));
-    const module = (await import(join(migrationsDir, `${className}.ts`))) as Record<string, Constructor<Migration>>;
+    const migrations = await generatedMigration(
+      migrationsDir,
+      className,
+      renderMigration(advice.suggestions, { className }),
+    );
     const migratorOrm = await MikroORM.init<AbstractSqlDriver>({
       ...chinookConfig({ clientUrl }),
       extensions: [Migrator],
-      migrations: {
-        migrationsList: [{ name: className, class: module[className] as Constructor<Migration> }],
-        allOrNothing: false,
-        snapshotOnMigrate: false,
-        silent: true,
-      },
+      migrations,
     } as never);
     try {
       await migratorOrm.migrator.up();
