@@ -101,7 +101,10 @@ export async function main(): Promise<void> {
       const cache = new Cache({ store, namespace: 'app' });
       assert.equal(await cache.wrap('k', async () => 'loaded'), 'loaded');
       assert.equal(await cache.wrap('k', async () => 'again'), 'loaded');
-      await store.clear();
+      // clear() drops the entries but keeps their generations (so no old load can write back): remove
+      // every key of this run, the way an app's teardown would.
+      const keys = await client.keys(`consumer-${process.pid}:*`);
+      if (keys.length > 0) await client.del(...keys);
       client.disconnect();
     }
     // @stratum/indexer: a SQL file's statement analysed by PostgreSQL's parser (libpg-query, WASM).
