@@ -16,16 +16,33 @@ import type { Migration } from '@mikro-orm/migrations';
  * ```
  */
 export async function generatedMigration(dir: string, className: string, source: string) {
+  return {
+    migrationsList: [{ name: className, class: await importGeneratedMigration(dir, className, source) }],
+    allOrNothing: false,
+    snapshotOnMigrate: false,
+    silent: true,
+  };
+}
+
+/**
+ * The migration class of `source`, written to `<dir>/<className>.ts` and imported: for tests that
+ * build their own `migrationsList` (several migrations, other Migrator options).
+ *
+ * @example
+ * ```ts
+ * const cls = await importGeneratedMigration(dir, 'Migration20261204000000', source);
+ * ```
+ */
+export async function importGeneratedMigration(
+  dir: string,
+  className: string,
+  source: string,
+): Promise<Constructor<Migration>> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${className}.ts`);
   await writeFile(file, source);
   const module = (await import(file)) as Record<string, Constructor<Migration>>;
   const migration = module[className];
   if (migration === undefined) throw new Error(`${file} does not export ${className}`);
-  return {
-    migrationsList: [{ name: className, class: migration }],
-    allOrNothing: false,
-    snapshotOnMigrate: false,
-    silent: true,
-  };
+  return migration;
 }

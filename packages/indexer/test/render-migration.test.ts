@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Constructor, MikroORM } from '@mikro-orm/core';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
@@ -8,6 +7,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithPostgres, usePostgresDatabase } from '../../../test/harness/index.js';
+import { importGeneratedMigration } from '../../../test/support/generated-migration.js';
 import {
   IndexerOptionError,
   type IndexSuggestions,
@@ -23,11 +23,7 @@ const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** The migration file in a scratch folder inside the package (so `@mikro-orm/migrations` resolves), imported. */
 async function loadMigration(source: string, className: string): Promise<{ cls: Constructor<Migration>; dir: string }> {
   const dir = fileURLToPath(new URL(`./.migrations-${randomBytes(4).toString('hex')}/`, import.meta.url));
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${className}.ts`);
-  await writeFile(file, source);
-  const module = (await import(file)) as Record<string, Constructor<Migration>>;
-  return { cls: module[className] as Constructor<Migration>, dir };
+  return { cls: await importGeneratedMigration(dir, className, source), dir };
 }
 
 async function catalogue(client: Client): Promise<string[]> {

@@ -40,14 +40,7 @@ export interface IndexerWorkload {
  * ```
  */
 export async function readWorkload(path: string): Promise<IndexerWorkload> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new WorkloadFileError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      cause: error,
-    });
-  }
+  const text = await readText(path);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -120,14 +113,7 @@ export function parseWorkload(value: unknown, path?: string): IndexerWorkload {
  * ```
  */
 export async function readSqlFile(path: string): Promise<IndexerWorkload> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new WorkloadFileError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      cause: error,
-    });
-  }
+  const text = await readText(path);
   return parseSqlText(text, path);
 }
 
@@ -158,4 +144,15 @@ export function parseSqlText(text: string, name?: string): IndexerWorkload {
     statements.push({ sql, params: [], calls, source: `${name ?? 'sql'}:${chunk.line}`, literalsAreValues: true });
   }
   return { statements };
+}
+
+/** The file's text, or a {@link WorkloadFileError} saying why it cannot be read. */
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new WorkloadFileError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      cause: error,
+    });
+  }
 }
